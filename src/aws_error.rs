@@ -1,0 +1,234 @@
+//! AWS failures mapped to what a person can act on: which operation, against which endpoint,
+//! as which identity, and what to do next. Never formats credentials: the SDK's errors carry
+//! none, and the identity is named, not its keys.
+
+use std::fmt;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::credentials::provider::LeaseExpired;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    AccessDenied,
+    /// Credentials past their expiry: refused by AWS, or not sent at all because s3lease saw it first.
+    ExpiredToken,
+    InvalidClientTokenId,
+    SignatureDoesNotMatch,
+    Validation,
+    MalformedPolicyDocument,
+    PackedPolicyTooLarge,
+    NoSuchBucket,
+    NotFound,
+    Throttling,
+    /// The endpoint could not be reached or the connection broke.
+    Network,
+    Timeout,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    pub kind: AwsErrorKind,
+    /// The API call, e.g. `AssumeRole`, `ListObjectsV2`.
+    pub operation: String,
+    pub endpoint: String,
+    pub identity: Option<String>,
+    /// AWS's error code, when the response had one.
+    pub code: Option<String>,
+    pub message: String,
+    pub status: Option<u16>,
+    /// What it was done to, e.g. `bucket demo-data`.
+    pub resource: Option<String>,
+}
+
+impl std::error::Error for AwsError {}
+
+impl AwsError {
+    pub fn new(kind: AwsErrorKind, operation: &str, endpoint: &str, message: impl Into<String>) -> Self {
+        AwsError {
+            kind,
+            operation: operation.to_string(),
+            endpoint: endpoint.to_string(),
+            identity: None,
+            code: None,
+            message: message.into(),
+            status: None,
+            resource: None,
+        }
+    }
+
+    pub fn as_identity(mut self, identity: &str) -> Self {
+        self.identity = Some(identity.to_string());
+        self
+    }
+
+    pub fn on(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// Maps any SDK error. `code()` can be missing: HEAD responses have no body, and moto's auth
+    /// layer answers STS in a shape the SDK cannot parse, so the HTTP status decides then.
+    pub fn from_sdk<E>(operation: &str, endpoint: &str, err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let Some(expired) = find_source::<LeaseExpired>(err) {
+            let mut e = AwsError::new(AwsErrorKind::ExpiredToken, operation, endpoint, expired.to_string());
+            e.identity = Some(expired.identity.clone());
+            return e;
+        }
+        match err {
+            SdkError::ServiceError(service) => {
+                let status = service.raw().status().as_u16();
+                let code = service.err().code().map(str::to_string);
+                let message = service.err().message().map(str::to_string);
+                let kind = classify(code.as_deref(), status, operation);
+                let message = message.unwrap_or_else(|| match kind {
+                    AwsErrorKind::ExpiredToken => "the security token has expired".to_string(),
+                    AwsErrorKind::AccessDenied => "access denied".to_string(),
+                    AwsErrorKind::NotFound => "not found".to_string(),
+                    _ => format!("HTTP {status}"),
+                });
+                AwsError { code, status: Some(status), ..AwsError::new(kind, operation, endpoint, message) }
+            }
+            SdkError::TimeoutError(_) => {
+                AwsError::new(AwsErrorKind::Timeout, operation, endpoint, "the request timed out")
+            }
+            SdkError::DispatchFailure(failure) => {
+                let kind = if failure.is_timeout() { AwsErrorKind::Timeout } else { AwsErrorKind::Network };
+                AwsError::new(kind, operation, endpoint, DisplayErrorContext(err).to_string())
+            }
+            SdkError::ResponseError(response) => {
+                let status = response.raw().status().as_u16();
+                let kind = classify(None, status, operation);
+                let kind = if kind == AwsErrorKind::Other { AwsErrorKind::Network } else { kind };
+                AwsError {
+                    status: Some(status),
+                    ..AwsError::new(kind, operation, endpoint, format!("unreadable response (HTTP {status})"))
+                }
+            }
+            _ => AwsError::new(AwsErrorKind::Other, operation, endpoint, DisplayErrorContext(err).to_string()),
+        }
+    }
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn classify(code: Option<&str>, status: u16, operation: &str) -> AwsErrorKind {
+    use AwsErrorKind::*;
+    match code {
+        Some("AccessDenied" | "AccessDeniedException" | "AllAccessDisabled" | "AccountProblem") => AccessDenied,
+        Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired") => ExpiredToken,
+        Some("InvalidClientTokenId" | "InvalidAccessKeyId" | "InvalidToken" | "UnrecognizedClientException") => {
+            InvalidClientTokenId
+        }
+        Some("SignatureDoesNotMatch" | "IncompleteSignature") => SignatureDoesNotMatch,
+        Some("ValidationError" | "InvalidParameterValue" | "InvalidArgument" | "InvalidBucketName") => Validation,
+        Some("MalformedPolicyDocument" | "MalformedPolicyDocumentException" | "MalformedPolicy") => {
+            MalformedPolicyDocument
+        }
+        Some("PackedPolicyTooLarge" | "PackedPolicyTooLargeException") => PackedPolicyTooLarge,
+        Some("NoSuchBucket") => NoSuchBucket,
+        Some("NoSuchKey" | "NotFound") => NotFound,
+        Some(
+            "Throttling" | "ThrottlingException" | "SlowDown" | "RequestLimitExceeded" | "TooManyRequestsException",
+        ) => Throttling,
+        Some(_) => Other,
+        // Bodiless answers: S3 answers an expired token on HEAD with a bare 400.
+        None => match status {
+            400 if operation.starts_with("Head") => ExpiredToken,
+            401 | 403 => AccessDenied,
+            404 => NotFound,
+            429 | 503 => Throttling,
+            _ => Other,
+        },
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AwsErrorKind::*;
+        let who = self.identity.as_deref().map(|i| format!(" as identity `{i}`")).unwrap_or_default();
+        let on = self.resource.as_deref().map(|r| format!(" on {r}")).unwrap_or_default();
+        let op = &self.operation;
+        let msg = &self.message;
+        match self.kind {
+            AccessDenied => write!(f, "AccessDenied: {op}{on}{who} was refused: {msg}"),
+            ExpiredToken => {
+                write!(f, "ExpiredToken: {op}{on}{who}: {msg}; refresh the session (start the identity again)")
+            }
+            InvalidClientTokenId => write!(
+                f,
+                "InvalidClientTokenId: {op}{who}: {msg}; the access key is unknown to {} (wrong account, deleted key, or a token from another endpoint)",
+                self.endpoint
+            ),
+            SignatureDoesNotMatch => write!(
+                f,
+                "SignatureDoesNotMatch: {op}{who}: {msg}; the secret key does not match the access key (check the profile's keys)"
+            ),
+            Validation => write!(f, "ValidationError: {op}{on}{who}: {msg}"),
+            MalformedPolicyDocument => write!(f, "MalformedPolicyDocument: {op}{who}: {msg}; fix the session policy"),
+            PackedPolicyTooLarge => write!(
+                f,
+                "PackedPolicyTooLarge: {op}{who}: {msg}; shorten the session policy or use fewer session tags"
+            ),
+            NoSuchBucket => write!(f, "NoSuchBucket: {op}{on}{who}: {msg}"),
+            NotFound => write!(f, "NotFound: {op}{on}{who}: {msg}"),
+            Throttling => write!(f, "Throttled: {op}{on}{who}: {msg}; retry in a moment"),
+            Network => {
+                write!(f, "cannot reach {} for {op}{on}: {msg}; check endpoint_url and the network", self.endpoint)
+            }
+            Timeout => write!(f, "{op}{on} to {} timed out: {msg}", self.endpoint),
+            Other => match &self.code {
+                Some(code) => write!(f, "{code}: {op}{on}{who}: {msg}"),
+                None => write!(f, "{op}{on}{who} failed: {msg}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_codes_and_bare_statuses() {
+        assert_eq!(classify(Some("AccessDenied"), 403, "ListObjectsV2"), AwsErrorKind::AccessDenied);
+        assert_eq!(classify(Some("ExpiredToken"), 400, "ListObjectsV2"), AwsErrorKind::ExpiredToken);
+        assert_eq!(classify(None, 400, "HeadObject"), AwsErrorKind::ExpiredToken);
+        assert_eq!(classify(None, 400, "ListObjectsV2"), AwsErrorKind::Other);
+        assert_eq!(classify(None, 403, "AssumeRole"), AwsErrorKind::AccessDenied);
+        assert_eq!(classify(Some("SlowDown"), 503, "ListObjectsV2"), AwsErrorKind::Throttling);
+        assert_eq!(classify(Some("PackedPolicyTooLarge"), 400, "AssumeRole"), AwsErrorKind::PackedPolicyTooLarge);
+    }
+
+    #[test]
+    fn messages_name_operation_resource_identity_and_fix() {
+        let e = AwsError::new(AwsErrorKind::AccessDenied, "ListObjectsV2", "http://127.0.0.1:1", "no")
+            .on("bucket demo-restricted")
+            .as_identity("auditor");
+        assert_eq!(
+            e.to_string(),
+            "AccessDenied: ListObjectsV2 on bucket demo-restricted as identity `auditor` was refused: no"
+        );
+        let e = AwsError::new(AwsErrorKind::Network, "AssumeRole", "http://127.0.0.1:1", "connection refused");
+        assert_eq!(
+            e.to_string(),
+            "cannot reach http://127.0.0.1:1 for AssumeRole: connection refused; check endpoint_url and the network"
+        );
+    }
+}

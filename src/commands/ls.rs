@@ -1,0 +1,175 @@
+//! `s3lease ls`: buckets, one level, or every key, printed page by page as they arrive. The
+//! next page is fetched while the current one is written, so output starts after one round
+//! trip and a slow reader does not stall the listing more than two pages ahead.
+
+use std::io::Write;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::aws_error::AwsError;
+use crate::credentials::Session;
+use crate::error::{Error, Result};
+use crate::escape::untrusted;
+use crate::s3::list::{self, Object, Page};
+use crate::s3::{Bucket, S3Uri};
+use crate::timefmt;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    kind: &'static str,
+    key: &'a str,
+    size: Option<u64>,
+    last_modified: Option<String>,
+    etag: Option<&'a str>,
+    storage_class: Option<&'a str>,
+}
+
+impl<'a> Line<'a> {
+    fn prefix(key: &'a str) -> Self {
+        Line { kind: "prefix", key, size: None, last_modified: None, etag: None, storage_class: None }
+    }
+
+    fn object(o: &'a Object) -> Self {
+        Line {
+            kind: "object",
+            key: &o.key,
+            size: Some(o.size),
+            last_modified: o.last_modified.map(timefmt::rfc3339),
+            etag: o.etag.as_deref().map(|e| e.trim_matches('"')),
+            storage_class: o.storage_class.as_deref(),
+        }
+    }
+
+    fn bucket(b: &'a Bucket) -> Self {
+        Line {
+            kind: "bucket",
+            key: &b.name,
+            size: None,
+            last_modified: b.created.map(timefmt::rfc3339),
+            etag: None,
+            storage_class: None,
+        }
+    }
+}
+
+fn json_line(out: &mut dyn Write, line: &Line) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    writeln!(out)
+}
+
+fn when(t: Option<std::time::SystemTime>) -> String {
+    t.map(timefmt::listing).unwrap_or_else(|| " ".repeat(19))
+}
+
+/// Writes one page the way `aws s3 ls` does, names relative to `base` unless `recursive`.
+fn write_page(out: &mut dyn Write, page: &Page, base: usize, json: bool) -> std::io::Result<()> {
+    let relative = |key: &str| key.get(base..).unwrap_or(key).to_string();
+    for prefix in &page.prefixes {
+        if json {
+            json_line(out, &Line::prefix(prefix))?;
+        } else {
+            writeln!(out, "{:>30} {}", "PRE", untrusted(&relative(prefix)))?;
+        }
+    }
+    for object in &page.objects {
+        if json {
+            json_line(out, &Line::object(object))?;
+        } else {
+            writeln!(out, "{} {:>10} {}", when(object.last_modified), object.size, untrusted(&relative(&object.key)))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(session: &Session, uri: Option<S3Uri>, recursive: bool, json: bool) -> Result<()> {
+    let identity = session.info.identity.clone();
+    let endpoint = session.info.endpoint.clone();
+    let Some(uri) = uri else {
+        let buckets = list::list_buckets(&session.s3, &endpoint).await.map_err(|e| e.as_identity(&identity))?;
+        super::emit(|out| {
+            for b in &buckets {
+                if json {
+                    json_line(out, &Line::bucket(b))?;
+                } else {
+                    writeln!(out, "{} {}", when(b.created), untrusted(&b.name))?;
+                }
+            }
+            Ok(())
+        })?;
+        return Ok(());
+    };
+
+    let base = if recursive { 0 } else { uri.prefix.rfind('/').map_or(0, |i| i + 1) };
+    let (tx, mut rx) = mpsc::channel::<Result<Page, AwsError>>(2);
+    let client = session.s3.clone();
+    let producer = tokio::spawn(async move {
+        let delimiter = (!recursive).then_some("/");
+        let mut token = None;
+        loop {
+            let page = list::list_page(&client, &endpoint, &uri.bucket, &uri.prefix, delimiter, token.take()).await;
+            let next = page.as_ref().ok().and_then(|p| p.next.clone());
+            let failed = page.is_err();
+            if tx.send(page).await.is_err() || failed {
+                return;
+            }
+            match next {
+                Some(t) => token = Some(t),
+                None => return,
+            }
+        }
+    });
+    while let Some(page) = rx.recv().await {
+        let page = page.map_err(|e| Error::from(e.as_identity(&identity)))?;
+        if !super::emit(|out| write_page(out, &page, base, json))? {
+            break;
+        }
+    }
+    producer.abort();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn page() -> Page {
+        Page {
+            prefixes: vec!["logs/archive/".into()],
+            objects: vec![Object {
+                key: "logs/evil\u{1b}[2J.txt".into(),
+                size: 1234,
+                last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
+                etag: Some("\"abc\"".into()),
+                storage_class: Some("STANDARD".into()),
+            }],
+            next: None,
+        }
+    }
+
+    #[test]
+    fn plain_pages_look_like_aws_s3_ls_and_are_escaped() {
+        let mut out = Vec::new();
+        write_page(&mut out, &page(), "logs/".len(), false).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "                           PRE archive/\n2023-11-14 22:13:20       1234 evil\\u{1b}[2J.txt\n"
+        );
+    }
+
+    #[test]
+    fn json_pages_carry_full_keys_and_bare_etags() {
+        let mut out = Vec::new();
+        write_page(&mut out, &page(), 5, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["kind"], "prefix");
+        assert_eq!(lines[0]["key"], "logs/archive/");
+        assert_eq!(lines[1]["key"], "logs/evil\u{1b}[2J.txt");
+        assert_eq!(lines[1]["etag"], "abc");
+        assert_eq!(lines[1]["last_modified"], "2023-11-14T22:13:20Z");
+        assert!(text.contains("\\u001b"), "JSON escapes the control character: {text}");
+    }
+}

@@ -1,0 +1,113 @@
+//! `[settings]`: where to connect and when to warn about and refresh expiring credentials.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::identity::HumanDuration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `None`: the AWS region chain (`AWS_REGION`, the profile), then `us-east-1`.
+    pub region: Option<String>,
+    /// For S3-compatible stores and local servers; also used for STS unless `sts_endpoint_url` is set.
+    pub endpoint_url: Option<String>,
+    pub sts_endpoint_url: Option<String>,
+    /// `None`: path-style when a custom endpoint is set (what S3-compatible stores expect).
+    pub path_style: Option<bool>,
+    pub warn_before: Duration,
+    pub critical_before: Duration,
+    pub refresh_before: Duration,
+    pub auto_refresh: bool,
+    /// Let sessions be shorter than real STS's 15 minute minimum; only with a custom STS endpoint.
+    pub allow_short_durations: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            region: None,
+            endpoint_url: None,
+            sts_endpoint_url: None,
+            path_style: None,
+            warn_before: Duration::from_secs(10 * 60),
+            critical_before: Duration::from_secs(2 * 60),
+            refresh_before: Duration::from_secs(5 * 60),
+            auto_refresh: true,
+            allow_short_durations: false,
+        }
+    }
+}
+
+impl Settings {
+    pub fn sts_endpoint(&self) -> Option<&str> {
+        self.sts_endpoint_url.as_deref().or(self.endpoint_url.as_deref())
+    }
+
+    pub fn force_path_style(&self) -> bool {
+        self.path_style.unwrap_or(self.endpoint_url.is_some())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSettings {
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    sts_endpoint_url: Option<String>,
+    path_style: Option<bool>,
+    warn_before: Option<HumanDuration>,
+    critical_before: Option<HumanDuration>,
+    refresh_before: Option<HumanDuration>,
+    auto_refresh: Option<bool>,
+    allow_short_durations: Option<bool>,
+}
+
+fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
+    let Some(url) = value else { return Ok(None) };
+    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(Some(url.trim_end_matches('/').to_string()))
+        }
+        _ => Err((
+            key.to_string(),
+            format!("`{url}` is not an http:// or https:// URL; write it like \"http://127.0.0.1:9000\""),
+        )),
+    }
+}
+
+impl RawSettings {
+    /// Returns the settings, or the offending key and a message naming the limit and the fix.
+    pub(crate) fn resolve(self) -> Result<Settings, (String, String)> {
+        let d = Settings::default();
+        let settings = Settings {
+            region: self.region.filter(|r| !r.is_empty()),
+            endpoint_url: endpoint("endpoint_url", self.endpoint_url)?,
+            sts_endpoint_url: endpoint("sts_endpoint_url", self.sts_endpoint_url)?,
+            path_style: self.path_style,
+            warn_before: self.warn_before.map_or(d.warn_before, |h| h.0),
+            critical_before: self.critical_before.map_or(d.critical_before, |h| h.0),
+            refresh_before: self.refresh_before.map_or(d.refresh_before, |h| h.0),
+            auto_refresh: self.auto_refresh.unwrap_or(d.auto_refresh),
+            allow_short_durations: self.allow_short_durations.unwrap_or(false),
+        };
+        if settings.critical_before > settings.warn_before {
+            return Err((
+                "critical_before".into(),
+                format!(
+                    "is {}, longer than warn_before ({}); the critical state must come after the warning: make critical_before at most warn_before",
+                    crate::duration::Compact(settings.critical_before),
+                    crate::duration::Compact(settings.warn_before)
+                ),
+            ));
+        }
+        if settings.allow_short_durations && settings.sts_endpoint().is_none() {
+            return Err((
+                "allow_short_durations".into(),
+                "is only for local test servers: real STS refuses sessions under 15 minutes; set endpoint_url or sts_endpoint_url, or remove it".into(),
+            ));
+        }
+        Ok(settings)
+    }
+}

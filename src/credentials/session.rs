@@ -1,0 +1,49 @@
+//! A started identity: its live credentials (behind the lease) and what may be shown about it.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::credentials::provider::LeaseProvider;
+
+/// Everything the UI and the CLI show about a session. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    pub identity: String,
+    pub kind: &'static str,
+    /// e.g. `assume-role Auditor <- session-token mfa (MFA) <- profile default`
+    pub chain: String,
+    /// The caller ARN, once known (sources started only to derive another identity may lack it).
+    pub arn: Option<String>,
+    #[serde(serialize_with = "serialize_time")]
+    pub expires_at: Option<SystemTime>,
+    /// Whether the credentials carry a session token (anything from STS).
+    pub temporary: bool,
+    /// Whether starting this identity again needs an MFA code from a person.
+    pub refresh_needs_mfa: bool,
+    pub region: String,
+    pub endpoint: String,
+    /// Size of the packed session policy and tags, as a percentage of the allowed maximum.
+    pub packed_policy_size: Option<i32>,
+}
+
+fn serialize_time<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&crate::timefmt::rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub info: SessionInfo,
+    pub lease: LeaseProvider,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Session {
+    /// True if the credentials stay valid for at least `margin` after `now`.
+    pub fn valid_for(&self, now: SystemTime, margin: std::time::Duration) -> bool {
+        self.info.expires_at.is_none_or(|at| at > now + margin)
+    }
+}

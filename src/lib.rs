@@ -1,0 +1,23 @@
+//! s3lease: browse S3 with temporary credentials from AWS STS.
+//!
+//! The library holds everything the binary and the integration tests share: configuration
+//! and identities, the app-owned credential sessions, the S3 listing worker, the CLI
+//! commands, and the local test bed launcher.
+
+pub mod aws_error;
+pub mod cli;
+pub mod clients;
+pub mod commands;
+pub mod config;
+pub mod credentials;
+pub mod duration;
+pub mod error;
+pub mod escape;
+pub mod identity;
+pub mod logging;
+pub mod private_file;
+pub mod s3;
+pub mod testbed;
+pub mod timefmt;
+pub mod validate;
+pub mod worker;

@@ -1,0 +1,7 @@
+//! S3 calls and the data they return, shared by the worker (TUI) and the CLI.
+
+pub mod list;
+pub mod uri;
+
+pub use list::{Bucket, Object, Page};
+pub use uri::S3Uri;

@@ -1,0 +1,123 @@
+//! The worker task: owns the session manager (and with it every client and secret) and
+//! answers requests over channels. Each request runs as its own task so a slow listing never
+//! holds up another; `Cancel` aborts one, and dropping the request channel stops them all.
+
+mod protocol;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::{AbortHandle, JoinSet};
+
+pub use self::protocol::{Failure, FailureKind, Request, RequestId, Response};
+use crate::credentials::mfa::GivenCode;
+use crate::credentials::{Session, SessionManager};
+use crate::error::{Error, Result};
+use crate::s3::list;
+
+/// The TUI answers `NeedsMfa` with its modal; this tells a reader of the error where that is.
+const MFA_HINT: &str = "enter the code in the MFA prompt";
+
+/// The request and response ends of a running worker.
+pub struct WorkerHandle {
+    pub requests: mpsc::UnboundedSender<Request>,
+    pub responses: mpsc::UnboundedReceiver<Response>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+pub fn spawn(manager: SessionManager) -> WorkerHandle {
+    let (req_tx, req_rx) = mpsc::unbounded_channel();
+    let (res_tx, res_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(Arc::new(Mutex::new(manager)), req_rx, res_tx));
+    WorkerHandle { requests: req_tx, responses: res_rx, task }
+}
+
+async fn run(
+    sessions: Arc<Mutex<SessionManager>>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    responses: mpsc::UnboundedSender<Response>,
+) {
+    let mut tasks: JoinSet<RequestId> = JoinSet::new();
+    let mut running: HashMap<RequestId, AbortHandle> = HashMap::new();
+    loop {
+        tokio::select! {
+            request = requests.recv() => {
+                let Some(request) = request else { break };
+                tracing::debug!(?request, "worker request");
+                if let Request::Cancel { id } = request {
+                    if let Some(handle) = running.remove(&id) {
+                        handle.abort();
+                    }
+                    continue;
+                }
+                let id = request.id();
+                let handle = tasks.spawn(serve(sessions.clone(), request, responses.clone()));
+                running.insert(id, handle);
+            }
+            Some(done) = tasks.join_next() => {
+                if let Ok(id) = done {
+                    running.remove(&id);
+                }
+            }
+        }
+    }
+    tasks.shutdown().await;
+}
+
+/// A running session for `identity`, started if needed (which may ask for MFA via `NeedsMfa`).
+async fn session(
+    sessions: &Mutex<SessionManager>,
+    identity: &str,
+    code: Option<String>,
+    refresh: bool,
+) -> Result<Arc<Session>> {
+    let mut manager = sessions.lock().await;
+    let mut mfa = GivenCode::new(code, MFA_HINT);
+    if refresh { manager.refresh(identity, &mut mfa).await } else { manager.start(identity, &mut mfa).await }
+}
+
+async fn serve(
+    sessions: Arc<Mutex<SessionManager>>,
+    request: Request,
+    responses: mpsc::UnboundedSender<Response>,
+) -> RequestId {
+    let id = request.id();
+    let code = |c: Option<zeroize::Zeroizing<String>>| c.map(|c| c.as_str().to_string());
+    let response = match request {
+        Request::StartSession { identity, mfa_code, .. } => {
+            let result = session(&sessions, &identity, code(mfa_code), false).await;
+            Response::Session { id, result: result.map(|s| s.info.clone()).map_err(|e| Failure::from(&e)) }
+        }
+        Request::RefreshSession { identity, mfa_code, .. } => {
+            let result = session(&sessions, &identity, code(mfa_code), true).await;
+            Response::Session { id, result: result.map(|s| s.info.clone()).map_err(|e| Failure::from(&e)) }
+        }
+        Request::ListBuckets { identity, .. } => {
+            let result = async {
+                let s = session(&sessions, &identity, None, false).await?;
+                let endpoint = s.info.endpoint.clone();
+                list::list_buckets(&s.s3, &endpoint).await.map_err(|e| Error::from(e.as_identity(&identity)))
+            }
+            .await;
+            Response::Buckets { id, result: result.map_err(|e| Failure::from(&e)) }
+        }
+        Request::ListObjects { identity, bucket, prefix, continuation, .. } => {
+            let result = async {
+                let s = session(&sessions, &identity, None, false).await?;
+                s.lease.valid_at(SystemTime::now()).map_err(|e| Error::Expired { identity: e.identity, at: e.at })?;
+                let endpoint = s.info.endpoint.clone();
+                list::list_page(&s.s3, &endpoint, &bucket, &prefix, Some("/"), continuation)
+                    .await
+                    .map_err(|e| Error::from(e.as_identity(&identity)))
+            }
+            .await;
+            Response::Objects { id, result: result.map_err(|e| Failure::from(&e)) }
+        }
+        Request::Cancel { .. } => return id,
+    };
+    // The app may have gone away (quitting); nothing is waiting for the answer then.
+    let _ = responses.send(response);
+    id
+}

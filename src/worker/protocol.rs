@@ -1,0 +1,144 @@
+//! What the app asks the worker and what comes back. Every request carries an id issued by
+//! the app; every response echoes it, so the app can drop answers it no longer waits for.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::aws_error::AwsErrorKind;
+use crate::credentials::SessionInfo;
+use crate::error::Error;
+use crate::s3::{Bucket, Page};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+pub enum Request {
+    /// Starts (or reuses) an identity's session. `mfa_code` answers an earlier `NeedsMfa`.
+    StartSession {
+        id: RequestId,
+        identity: String,
+        mfa_code: Option<Zeroizing<String>>,
+    },
+    /// Gets new credentials for a running identity now.
+    RefreshSession {
+        id: RequestId,
+        identity: String,
+        mfa_code: Option<Zeroizing<String>>,
+    },
+    ListBuckets {
+        id: RequestId,
+        identity: String,
+    },
+    /// One page of one level (delimiter `/`) under `prefix`.
+    ListObjects {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        prefix: String,
+        continuation: Option<String>,
+    },
+    /// Aborts the request's task; no response follows for it.
+    Cancel {
+        id: RequestId,
+    },
+}
+
+impl Request {
+    pub fn id(&self) -> RequestId {
+        match self {
+            Request::StartSession { id, .. }
+            | Request::RefreshSession { id, .. }
+            | Request::ListBuckets { id, .. }
+            | Request::ListObjects { id, .. }
+            | Request::Cancel { id } => *id,
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    // Hand-written so an MFA code never reaches a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Request::StartSession { id, identity, mfa_code } | Request::RefreshSession { id, identity, mfa_code } => {
+                let name = if matches!(self, Request::StartSession { .. }) { "StartSession" } else { "RefreshSession" };
+                f.debug_struct(name)
+                    .field("id", id)
+                    .field("identity", identity)
+                    .field("mfa_code", &mfa_code.as_ref().map(|_| "<redacted>"))
+                    .finish()
+            }
+            Request::ListBuckets { id, identity } => {
+                f.debug_struct("ListBuckets").field("id", id).field("identity", identity).finish()
+            }
+            Request::ListObjects { id, identity, bucket, prefix, continuation } => f
+                .debug_struct("ListObjects")
+                .field("id", id)
+                .field("identity", identity)
+                .field("bucket", bucket)
+                .field("prefix", prefix)
+                .field("continuation", &continuation.is_some())
+                .finish(),
+            Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    Session { id: RequestId, result: Result<SessionInfo, Failure> },
+    Buckets { id: RequestId, result: Result<Vec<Bucket>, Failure> },
+    Objects { id: RequestId, result: Result<Page, Failure> },
+}
+
+impl Response {
+    pub fn id(&self) -> RequestId {
+        match self {
+            Response::Session { id, .. } | Response::Buckets { id, .. } | Response::Objects { id, .. } => *id,
+        }
+    }
+}
+
+/// What went wrong, reduced to what the UI acts on plus the full message to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Ask the user for a code for `serial`, then send the request again with it.
+    NeedsMfa {
+        identity: String,
+        serial: String,
+    },
+    AccessDenied,
+    Expired,
+    NotFound,
+    Network,
+    /// Bad input: config, validation, usage.
+    Invalid,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl From<&Error> for Failure {
+    fn from(e: &Error) -> Self {
+        let kind = match e {
+            Error::MfaRequired { identity, serial, .. } => {
+                FailureKind::NeedsMfa { identity: identity.clone(), serial: serial.clone() }
+            }
+            Error::Usage(_) | Error::Config(_) | Error::Validation(_) => FailureKind::Invalid,
+            Error::Expired { .. } => FailureKind::Expired,
+            Error::Aws(a) => match a.kind {
+                AwsErrorKind::AccessDenied => FailureKind::AccessDenied,
+                AwsErrorKind::ExpiredToken => FailureKind::Expired,
+                AwsErrorKind::NoSuchBucket | AwsErrorKind::NotFound => FailureKind::NotFound,
+                AwsErrorKind::Network | AwsErrorKind::Timeout => FailureKind::Network,
+                _ => FailureKind::Other,
+            },
+            Error::Credentials { .. } | Error::Io { .. } => FailureKind::Other,
+        };
+        Failure { kind, message: e.to_string() }
+    }
+}
