@@ -85,8 +85,11 @@ impl AwsError {
         match err {
             SdkError::ServiceError(service) => {
                 let status = service.raw().status().as_u16();
-                let code = service.err().code().map(str::to_string);
-                let message = service.err().message().map(str::to_string);
+                let body = service.raw().body().bytes().and_then(|b| std::str::from_utf8(b).ok());
+                // Some endpoints (moto's auth layer) nest the error where the SDK does not look.
+                let code = service.err().code().map(str::to_string).or_else(|| body.and_then(|b| xml_text(b, "Code")));
+                let message =
+                    service.err().message().map(str::to_string).or_else(|| body.and_then(|b| xml_text(b, "Message")));
                 let kind = classify(code.as_deref(), status, operation);
                 let message = message.unwrap_or_else(|| match kind {
                     AwsErrorKind::ExpiredToken => "the security token has expired".to_string(),
@@ -115,6 +118,15 @@ impl AwsError {
             _ => AwsError::new(AwsErrorKind::Other, operation, endpoint, DisplayErrorContext(err).to_string()),
         }
     }
+}
+
+/// The text of the first `<tag>` in an XML error body; enough for AWS's flat error documents.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let len = body[start..].find(&format!("</{tag}>"))?;
+    let text = body[start..start + len].trim();
+    (!text.is_empty())
+        .then(|| text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&"))
 }
 
 fn find_source<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
@@ -214,6 +226,16 @@ mod tests {
         assert_eq!(classify(None, 403, "AssumeRole"), AwsErrorKind::AccessDenied);
         assert_eq!(classify(Some("SlowDown"), 503, "ListObjectsV2"), AwsErrorKind::Throttling);
         assert_eq!(classify(Some("PackedPolicyTooLarge"), 400, "AssumeRole"), AwsErrorKind::PackedPolicyTooLarge);
+    }
+
+    #[test]
+    fn reads_codes_from_nested_error_documents() {
+        let body = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code>\
+                    <Message>The request signature &amp; more</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_text(body, "Code").as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(xml_text(body, "Message").as_deref(), Some("The request signature & more"));
+        assert_eq!(xml_text("<Error><Code></Code></Error>", "Code"), None);
+        assert_eq!(xml_text("<Error><Code>unterminated", "Code"), None);
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Identity {
     pub name: String,
     pub origin: Origin,
     pub spec: Spec,
+    /// A problem found while importing it (from `~/.aws/config`), reported only if it is used:
+    /// one odd profile must not stop every other identity from working.
+    pub defect: Option<crate::error::ConfigError>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -86,7 +86,8 @@ def seed_iam():
         ("Admin", trust(), ALLOW_ALL),
         ("Auditor", trust(), AUDITOR),
         ("PartnerAccess", trust({"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}), PARTNER),
-        # moto evaluates only sts:ExternalId, so in auth mode this role is always refused.
+        # In auth mode moto checks sts:ExternalId only when the request carries one (a wrong
+        # ID is refused, a missing one passes) and does not evaluate the MFA condition at all.
         ("MfaAdmin", trust({"Bool": {"aws:MultiFactorAuthPresent": "true"}}), ALLOW_ALL),
     ):
         role = iam.create_role(name, trust_doc, "/", None, f"s3lease test bed role {name}", [], "43200")

@@ -128,23 +128,25 @@ pub fn load(config: Option<&Path>, credentials: Option<&Path>) -> Result<Vec<Aws
 
 /// Maps a profile to an identity: `role_arn` + `source_profile` to `assume-role`, anything else
 /// (static keys, SSO, `credential_process`, `credential_source`) to `profile`, loaded by aws-config.
-pub fn to_identity(profile: &AwsProfile) -> Result<Identity, ConfigError> {
+pub fn to_identity(profile: &AwsProfile) -> Identity {
     let origin = Origin::AwsProfile { file: profile.file.clone(), profile: profile.name.clone() };
     let get = |k: &str| profile.keys.get(k).filter(|v| !v.is_empty()).cloned();
+    let mut defect = None;
     let spec = match (get("role_arn"), get("source_profile")) {
         (Some(role_arn), Some(source)) => {
-            let duration = match get("duration_seconds") {
-                None => None,
-                Some(text) => {
-                    Some(HumanDuration(Duration::from_secs(text.parse::<u64>().map_err(|_| ConfigError {
+            let duration = get("duration_seconds").and_then(|text| match text.parse::<u64>() {
+                Ok(secs) => Some(HumanDuration(Duration::from_secs(secs))),
+                Err(_) => {
+                    defect = Some(ConfigError {
                         file: profile.file.clone(),
                         context: Some(format!("profile `{}`, key `duration_seconds`", profile.name)),
                         message: format!(
                             "`{text}` is not a whole number of seconds; write it like duration_seconds = 3600"
                         ),
-                    })?)))
+                    });
+                    None
                 }
-            };
+            });
             Spec::AssumeRole(AssumeRoleSpec {
                 source,
                 role_arn,
@@ -163,7 +165,7 @@ pub fn to_identity(profile: &AwsProfile) -> Result<Identity, ConfigError> {
         _ if profile.name == "default" => Spec::Profile(ProfileSpec { profile: None }),
         _ => Spec::Profile(ProfileSpec { profile: Some(profile.name.clone()) }),
     };
-    Ok(Identity { name: profile.name.clone(), origin, spec })
+    Identity { name: profile.name.clone(), origin, spec, defect }
 }
 
 #[cfg(test)]
@@ -218,7 +220,7 @@ x = y
     fn maps_role_profiles_to_assume_role_with_the_keys_aws_config_ignores() {
         let profiles: Vec<AwsProfile> =
             parse(CONFIG, false).into_iter().map(|(name, keys)| AwsProfile { name, file: "/c".into(), keys }).collect();
-        let ids: Vec<Identity> = profiles.iter().map(|p| to_identity(p).unwrap()).collect();
+        let ids: Vec<Identity> = profiles.iter().map(to_identity).collect();
         assert_eq!(ids[0].spec, Spec::Profile(ProfileSpec { profile: None }));
         assert_eq!(ids[1].spec, Spec::Profile(ProfileSpec { profile: Some("dev".into()) }));
         let Spec::AssumeRole(role) = &ids[2].spec else { panic!("audit should be assume-role: {:?}", ids[2]) };
@@ -234,7 +236,8 @@ x = y
         keys.insert("role_arn".into(), "arn:aws:iam::123456789012:role/R".into());
         keys.insert("source_profile".into(), "dev".into());
         keys.insert("duration_seconds".into(), "1h".into());
-        let err = to_identity(&AwsProfile { name: "r".into(), file: "/home/u/.aws/config".into(), keys }).unwrap_err();
+        let identity = to_identity(&AwsProfile { name: "r".into(), file: "/home/u/.aws/config".into(), keys });
+        let err = identity.defect.expect("the bad duration is kept as a defect");
         assert_eq!(
             err.to_string(),
             "/home/u/.aws/config: profile `r`, key `duration_seconds`: `1h` is not a whole number of seconds; write it like duration_seconds = 3600"

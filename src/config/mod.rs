@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use self::settings::RawSettings;
 pub use self::settings::Settings;
+use crate::credentials::base::AwsFiles;
 use crate::error::ConfigError;
 use crate::identity::{
     AssumeRoleSpec, FederationSpec, Identity, KINDS, Origin, PolicyKeys, PolicySource, ProfileSpec, SessionTokenSpec,
@@ -51,6 +52,8 @@ pub struct Catalog {
     pub settings: Settings,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// The AWS CLI files the profiles came from; profile credentials are loaded from them too.
+    pub aws_files: AwsFiles,
     identities: Vec<Identity>,
 }
 
@@ -82,7 +85,10 @@ impl Catalog {
             None => None,
         };
         let profiles = aws_profiles::load(sources.aws_config.as_deref(), sources.aws_credentials.as_deref())?;
-        Catalog::from_parts(config.as_ref().map(|(p, t)| (p.as_path(), t.as_str())), &profiles)
+        let mut catalog = Catalog::from_parts(config.as_ref().map(|(p, t)| (p.as_path(), t.as_str())), &profiles)?;
+        catalog.aws_files =
+            AwsFiles { config: sources.aws_config.clone(), credentials: sources.aws_credentials.clone() };
+        Ok(catalog)
     }
 
     /// Builds the catalog from a config file's text and already-read AWS profiles.
@@ -101,16 +107,22 @@ impl Catalog {
             if identities.iter().any(|i| i.name == profile.name) {
                 continue;
             }
-            identities.push(aws_profiles::to_identity(profile)?);
+            identities.push(aws_profiles::to_identity(profile));
         }
         if !identities.iter().any(|i| i.name == "default") {
             identities.push(Identity {
                 name: "default".into(),
                 origin: Origin::Builtin,
                 spec: Spec::Profile(ProfileSpec { profile: None }),
+                defect: None,
             });
         }
-        let catalog = Catalog { settings, config_file: config.map(|(p, _)| p.to_path_buf()), identities };
+        let catalog = Catalog {
+            settings,
+            config_file: config.map(|(p, _)| p.to_path_buf()),
+            aws_files: AwsFiles::default(),
+            identities,
+        };
         // Problems in s3lease's own config stop the load; an odd AWS profile only matters if used.
         for identity in &catalog.identities[..own_count] {
             catalog.chain(&identity.name)?;
@@ -149,6 +161,9 @@ impl Catalog {
                         path.join(" -> ")
                     ),
                 });
+            }
+            if let Some(defect) = &current.defect {
+                return Err(defect.clone());
             }
             chain.push(current);
             let Some(source) = current.spec.source() else { return Ok(chain) };
@@ -233,7 +248,7 @@ fn parse_config(path: &Path, text: &str) -> Result<(Settings, Vec<Identity>), Co
             None => return Err(error(context("kind"), format!("is missing; set it to one of: {}", KINDS.join(", ")))),
         };
         let spec = parse_spec(path, &kind, table).map_err(|(key, message)| error(context(&key), message))?;
-        identities.push(Identity { name, origin: Origin::Config(path.to_path_buf()), spec });
+        identities.push(Identity { name, origin: Origin::Config(path.to_path_buf()), spec, defect: None });
         lines.push(line);
     }
     Ok((settings, identities))
@@ -242,15 +257,11 @@ fn parse_config(path: &Path, text: &str) -> Result<(Settings, Vec<Identity>), Co
 /// Parses one identity table (without `name` and `kind`); errors are (key, message).
 fn parse_spec(config_path: &Path, kind: &str, mut table: toml::Table) -> Result<Spec, (String, String)> {
     fn typed<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, (String, String)> {
-        toml::Value::Table(table).try_into::<T>().map_err(|e| {
-            let message = e.message().to_string();
-            // serde names the key in its message for unknown and missing fields; point at it.
-            let key = message
-                .split('`')
-                .nth(1)
-                .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
-                .unwrap_or("?")
-                .to_string();
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let message = e.inner().to_string();
+            let path = e.path().to_string();
+            // Unknown and missing fields are reported at the table itself; serde names them.
+            let key = if path == "." { message.split('`').nth(1).unwrap_or("?").to_string() } else { path };
             (key, message)
         })
     }

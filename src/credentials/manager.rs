@@ -119,8 +119,14 @@ impl SessionManager {
         let Spec::Profile(spec) = &identity.spec else {
             unreachable!("identities without a source are profiles: Catalog::chain ends there")
         };
-        let credentials =
-            base::load(&identity.name, spec.profile.as_deref(), self.aws.region.clone(), &*self.env).await?;
+        let credentials = base::load(
+            &identity.name,
+            spec.profile.as_deref(),
+            &self.catalog.aws_files,
+            self.aws.region.clone(),
+            &*self.env,
+        )
+        .await?;
         if base::expired(&credentials, SystemTime::now()) {
             return Err(Error::Expired {
                 identity: identity.name.clone(),

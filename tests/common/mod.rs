@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod proxy;
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -118,4 +121,30 @@ impl Sandbox {
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command().args(args).output().expect("run s3lease"))
     }
+}
+
+/// A session manager for `tb` whose AWS calls go to `endpoint` (moto's, or a proxy in front of
+/// it), with `extra` appended to the standard config. Keep the returned directory alive:
+/// profile keys are read from it.
+pub async fn session_manager(
+    tb: &Testbed,
+    endpoint: &str,
+    extra: &str,
+) -> (tempfile::TempDir, s3lease::credentials::SessionManager) {
+    use s3lease::config::{Catalog, Sources};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (aws_config, aws_credentials) = tb.write_aws_files(&dir.path().join("aws")).expect("aws files");
+    let text = tb.config_toml().replace(tb.endpoint(), endpoint);
+    let config = dir.path().join("s3lease.toml");
+    std::fs::write(&config, format!("{text}\n{extra}")).expect("write config");
+    let catalog = Catalog::load(&Sources {
+        config: Some(config),
+        config_explicit: true,
+        aws_config: Some(aws_config),
+        aws_credentials: Some(aws_credentials),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(catalog.settings.endpoint_url.as_deref(), Some(endpoint), "the config names the endpoint");
+    let aws = s3lease::clients::AwsContext::new(&catalog.settings).await;
+    (dir, s3lease::credentials::SessionManager::new(std::sync::Arc::new(catalog), aws))
 }

@@ -1,0 +1,780 @@
+//! A fault-injecting HTTP/1.1 reverse proxy the tests put between s3lease and moto.
+//!
+//! Std only: a thread accepts connections on 127.0.0.1:0 and a thread per client connection
+//! reads requests (keep-alive, as the AWS SDK's hyper client sends them). For each request a
+//! test-supplied [`Rule`] picks an [`Action`]: forward it upstream, hold it until a [`Gate`]
+//! opens, answer with a [`Canned`] response (an `ExpiredToken` error, a 503 `SlowDown`, ...),
+//! or drop the connection without answering. Every request is logged ([`Seen`]) with the STS
+//! `Action` of form-encoded POST bodies, and its [`Outcome`] once handled. A held request
+//! whose client hangs up (its task was aborted) ends as [`Outcome::ClientGone`], unforwarded.
+//!
+//! Upstream, each forwarded request gets its own connection with `Connection: close`; the
+//! response is read whole (Content-Length, chunked or until EOF) and re-framed with a
+//! Content-Length for the client, so the client's connection stays reusable.
+//!
+//! ```ignore
+//! let gate = Gate::new();
+//! let g = gate.clone();
+//! let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
+//!     if r.has_query_key("continuation-token") { Action::hold(&g) } else { Action::Forward }
+//! });
+//! // point endpoint_url at proxy.url(), run something, then:
+//! assert!(gate.wait_held(1, Duration::from_secs(60)));
+//! gate.release();
+//! ```
+//!
+//! Dropping the proxy closes the listener and every connection, wakes held requests, and joins
+//! all its threads.
+
+#![allow(dead_code)] // each test binary uses a different part of the API
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long a held request waits between checks that the proxy runs and the client is still there.
+const HOLD_CHECK: Duration = Duration::from_millis(50);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A request as the proxy read it from the client.
+#[derive(Debug, Clone)]
+pub struct RequestHead {
+    pub method: String,
+    /// Path and query, as sent (e.g. `/demo-data?list-type=2&prefix=logs%2F`).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RequestHead {
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(self.target.as_str(), |(p, _)| p)
+    }
+
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the query has the key, with or without a value (`?list-type=2`, `?uploads`).
+    pub fn has_query_key(&self, key: &str) -> bool {
+        form_pairs(self.query()).any(|(k, _)| k == key)
+    }
+
+    pub fn query_param(&self, key: &str) -> Option<String> {
+        form_pairs(self.query()).find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A parameter of a form-encoded body (how the SDK sends STS calls).
+    pub fn form_param(&self, key: &str) -> Option<String> {
+        let form = self
+            .header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        if !form {
+            return None;
+        }
+        let body = std::str::from_utf8(&self.body).ok()?;
+        form_pairs(body).find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The query-protocol `Action` (STS, IAM), from the form body or the query.
+    pub fn api_action(&self) -> Option<String> {
+        self.form_param("Action").or_else(|| self.query_param("Action"))
+    }
+
+    /// An S3 ListObjectsV2 call.
+    pub fn is_list_objects_v2(&self) -> bool {
+        self.method == "GET" && self.query_param("list-type").as_deref() == Some("2")
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs, decoded.
+fn form_pairs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    text.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (url_decode(k), url_decode(v))
+    })
+}
+
+fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 2;
+            }
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A response the proxy answers with itself, never reaching upstream.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Canned {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Canned { status, headers: Vec::new(), body: body.into() }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// An S3-style XML error, e.g. `Canned::s3_error(400, "ExpiredToken", "The provided token has expired.")`.
+    pub fn s3_error(status: u16, code: &str, message: &str) -> Self {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>proxy</RequestId></Error>"
+        );
+        Canned::new(status, body).header("Content-Type", "application/xml")
+    }
+
+    /// An STS (query protocol) XML error.
+    pub fn sts_error(status: u16, code: &str, message: &str) -> Self {
+        let body = format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
+        );
+        Canned::new(status, body).header("Content-Type", "text/xml")
+    }
+
+    /// S3's throttling answer.
+    pub fn slow_down() -> Self {
+        Canned::s3_error(503, "SlowDown", "Please reduce your request rate.")
+    }
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Forward,
+    /// Wait until the gate is released (or the proxy stops), then do `then`.
+    Hold {
+        gate: Gate,
+        then: Box<Action>,
+    },
+    Respond(Canned),
+    /// Close the client connection without answering.
+    Drop,
+}
+
+impl Action {
+    /// Hold until `gate` is released, then forward.
+    pub fn hold(gate: &Gate) -> Action {
+        Action::Hold { gate: gate.clone(), then: Box::new(Action::Forward) }
+    }
+
+    pub fn respond(canned: Canned) -> Action {
+        Action::Respond(canned)
+    }
+}
+
+/// Decides the action per request; may keep its own state (counters, one-shot faults).
+pub type Rule = Arc<dyn Fn(&RequestHead) -> Action + Send + Sync>;
+
+/// A barrier for held requests. Clones share state; once released it stays open.
+#[derive(Clone, Default)]
+pub struct Gate {
+    inner: Arc<(Mutex<GateState>, Condvar)>,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    released: bool,
+    /// Requests waiting at the gate now.
+    waiting: usize,
+    /// Requests that ever arrived at the gate.
+    arrived: usize,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gate({:?})", *lock(&self.inner.0))
+    }
+}
+
+impl Gate {
+    pub fn new() -> Self {
+        Gate::default()
+    }
+
+    pub fn release(&self) {
+        lock(&self.inner.0).released = true;
+        self.inner.1.notify_all();
+    }
+
+    pub fn is_released(&self) -> bool {
+        lock(&self.inner.0).released
+    }
+
+    /// Requests waiting at the gate now.
+    pub fn held(&self) -> usize {
+        lock(&self.inner.0).waiting
+    }
+
+    /// Requests that ever reached the gate (including ones that passed after release).
+    pub fn arrived(&self) -> usize {
+        lock(&self.inner.0).arrived
+    }
+
+    /// Waits until at least `n` requests are being held; false if `timeout` passes first.
+    pub fn wait_held(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (state, cv) = &*self.inner;
+        let mut guard = lock(state);
+        while guard.waiting < n {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = cv.wait_timeout(guard, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+
+    /// Blocks a request until release, the proxy stopping, or `client_gone` saying the client
+    /// hung up (checked every [`HOLD_CHECK`]).
+    fn pass(&self, stop: &AtomicBool, client_gone: &mut dyn FnMut() -> bool) -> HoldEnd {
+        let (state, cv) = &*self.inner;
+        let mut guard = lock(state);
+        guard.arrived += 1;
+        guard.waiting += 1;
+        cv.notify_all();
+        let end = loop {
+            if guard.released {
+                break HoldEnd::Released;
+            }
+            if stop.load(Ordering::SeqCst) {
+                break HoldEnd::Stopped;
+            }
+            drop(guard);
+            let gone = client_gone();
+            guard = lock(state);
+            if gone {
+                break HoldEnd::ClientGone;
+            }
+            guard = cv.wait_timeout(guard, HOLD_CHECK).unwrap_or_else(|p| p.into_inner()).0;
+        };
+        guard.waiting -= 1;
+        cv.notify_all();
+        end
+    }
+}
+
+enum HoldEnd {
+    Released,
+    Stopped,
+    ClientGone,
+}
+
+/// One request the proxy received, logged on arrival (before any hold).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Arrival order, from 0.
+    pub seq: u64,
+    pub at: SystemTime,
+    pub method: String,
+    pub target: String,
+    /// The query-protocol `Action` (STS), `None` for S3 calls.
+    pub api_action: Option<String>,
+    pub request: RequestHead,
+}
+
+impl Seen {
+    pub fn is_s3(&self) -> bool {
+        self.api_action.is_none()
+    }
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Upstream answered with this status, and the proxy relayed it (or tried: `relayed`
+    /// is false if the client had gone away).
+    Forwarded {
+        status: u16,
+        relayed: bool,
+    },
+    Canned {
+        status: u16,
+    },
+    Dropped,
+    /// Upstream could not be reached or answered garbage; the client got a 502.
+    UpstreamFailed(String),
+    /// The proxy stopped while the request was held.
+    Abandoned,
+    /// The client closed its connection while the request was held (it gave up on the
+    /// request, e.g. its task was aborted); the request was never forwarded.
+    ClientGone,
+}
+
+struct Shared {
+    upstream: SocketAddr,
+    rule: RwLock<Rule>,
+    stop: AtomicBool,
+    seq: AtomicU64,
+    log: Mutex<Vec<Seen>>,
+    outcomes: Mutex<HashMap<u64, Outcome>>,
+    outcome_cv: Condvar,
+    /// Open sockets (client and upstream sides), shut down on drop to unblock their threads.
+    sockets: Mutex<HashMap<u64, TcpStream>>,
+    next_socket: AtomicU64,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Shared {
+    fn track(&self, stream: &TcpStream) -> Option<u64> {
+        let id = self.next_socket.fetch_add(1, Ordering::SeqCst);
+        let clone = stream.try_clone().ok()?;
+        lock(&self.sockets).insert(id, clone);
+        // A socket registered after drop's sweep must not keep its thread blocked.
+        if self.stop.load(Ordering::SeqCst) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        Some(id)
+    }
+
+    fn untrack(&self, id: Option<u64>) {
+        if let Some(id) = id {
+            lock(&self.sockets).remove(&id);
+        }
+    }
+
+    fn finish(&self, seq: u64, outcome: Outcome) {
+        lock(&self.outcomes).insert(seq, outcome);
+        self.outcome_cv.notify_all();
+    }
+}
+
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Starts a proxy in front of `upstream` (`http://host:port`, no path).
+    pub fn start(upstream: &str, rule: impl Fn(&RequestHead) -> Action + Send + Sync + 'static) -> Proxy {
+        let authority = upstream
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("proxy upstream must be http://host:port, not {upstream}"))
+            .trim_end_matches('/');
+        let upstream: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(authority)
+            .unwrap_or_else(|e| panic!("proxy upstream {authority}: {e}"))
+            .next()
+            .unwrap_or_else(|| panic!("proxy upstream {authority} resolves to nothing"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let shared = Arc::new(Shared {
+            upstream,
+            rule: RwLock::new(Arc::new(rule)),
+            stop: AtomicBool::new(false),
+            seq: AtomicU64::new(0),
+            log: Mutex::new(Vec::new()),
+            outcomes: Mutex::new(HashMap::new()),
+            outcome_cv: Condvar::new(),
+            sockets: Mutex::new(HashMap::new()),
+            next_socket: AtomicU64::new(0),
+            threads: Mutex::new(Vec::new()),
+        });
+        let acceptor = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("test-proxy-accept".into())
+                .spawn(move || accept_loop(listener, shared))
+                .expect("spawn the proxy thread")
+        };
+        Proxy { addr, shared, acceptor: Some(acceptor) }
+    }
+
+    /// A proxy that forwards everything (a request log in front of upstream).
+    pub fn forwarding(upstream: &str) -> Proxy {
+        Proxy::start(upstream, |_| Action::Forward)
+    }
+
+    /// `http://127.0.0.1:PORT`, for `endpoint_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Replaces the rule for requests that arrive from now on.
+    pub fn set_rule(&self, rule: impl Fn(&RequestHead) -> Action + Send + Sync + 'static) {
+        *self.shared.rule.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rule);
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Seen> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// How many requests had the query-protocol `Action` (e.g. `GetSessionToken`).
+    pub fn count_action(&self, action: &str) -> usize {
+        lock(&self.shared.log).iter().filter(|s| s.api_action.as_deref() == Some(action)).count()
+    }
+
+    pub fn outcome(&self, seq: u64) -> Option<Outcome> {
+        lock(&self.shared.outcomes).get(&seq).cloned()
+    }
+
+    /// Waits until request `seq` has been handled; `None` if `timeout` passes first.
+    pub fn wait_outcome(&self, seq: u64, timeout: Duration) -> Option<Outcome> {
+        let deadline = Instant::now() + timeout;
+        let mut guard = lock(&self.shared.outcomes);
+        loop {
+            if let Some(o) = guard.get(&seq) {
+                return Some(o.clone());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            guard = self.shared.outcome_cv.wait_timeout(guard, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let shared = &self.shared;
+        shared.stop.store(true, Ordering::SeqCst);
+        // Wake the acceptor: it checks `stop` after every accept.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+        for stream in lock(&shared.sockets).values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        let threads = std::mem::take(&mut *lock(&shared.threads));
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(stream) = stream else { continue };
+        let conn_shared = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("test-proxy-conn".into())
+            .spawn(move || serve_connection(stream, conn_shared));
+        if let Ok(handle) = handle {
+            let mut threads = lock(&shared.threads);
+            threads.retain(|t| !t.is_finished());
+            threads.push(handle);
+        }
+    }
+}
+
+fn serve_connection(client: TcpStream, shared: Arc<Shared>) {
+    let id = shared.track(&client);
+    let _ = client.set_nodelay(true);
+    if let Ok(reader) = client.try_clone() {
+        let mut reader = BufReader::new(reader);
+        let mut writer = client;
+        while !shared.stop.load(Ordering::SeqCst) {
+            let request = match read_request(&mut reader, &mut writer) {
+                Ok(Some(r)) => r,
+                Ok(None) | Err(_) => break,
+            };
+            if !handle_request(request, &mut writer, &shared) {
+                let _ = writer.shutdown(Shutdown::Both);
+                break;
+            }
+        }
+    }
+    shared.untrack(id);
+}
+
+/// Handles one request; false if the client connection must close.
+fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared) -> bool {
+    let seq = shared.seq.fetch_add(1, Ordering::SeqCst);
+    lock(&shared.log).push(Seen {
+        seq,
+        at: SystemTime::now(),
+        method: request.method.clone(),
+        target: request.target.clone(),
+        api_action: request.api_action(),
+        request: request.clone(),
+    });
+    let rule = shared.rule.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut action = rule(&request);
+    loop {
+        match action {
+            Action::Hold { gate, then } => match gate.pass(&shared.stop, &mut || client_gone(client)) {
+                HoldEnd::Released => action = *then,
+                HoldEnd::Stopped => {
+                    shared.finish(seq, Outcome::Abandoned);
+                    return false;
+                }
+                HoldEnd::ClientGone => {
+                    shared.finish(seq, Outcome::ClientGone);
+                    return false;
+                }
+            },
+            Action::Drop => {
+                shared.finish(seq, Outcome::Dropped);
+                return false;
+            }
+            Action::Respond(canned) => {
+                let ok = write_response(client, canned.status, &canned.headers, &canned.body, &request.method).is_ok();
+                shared.finish(seq, Outcome::Canned { status: canned.status });
+                return ok;
+            }
+            Action::Forward => {
+                return match forward(&request, shared) {
+                    Ok((status, headers, body)) => {
+                        let relayed = write_response(client, status, &headers, &body, &request.method).is_ok();
+                        shared.finish(seq, Outcome::Forwarded { status, relayed });
+                        relayed
+                    }
+                    Err(e) => {
+                        let message = format!("test proxy: upstream failed: {e}");
+                        let _ = write_response(client, 502, &[], message.as_bytes(), &request.method);
+                        shared.finish(seq, Outcome::UpstreamFailed(e.to_string()));
+                        false
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// Whether the client closed the connection (a non-blocking peek sees EOF or an error).
+fn client_gone(client: &TcpStream) -> bool {
+    if client.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let gone = match client.peek(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false, // it sent more (pipelining): still there
+        Err(e) => e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted,
+    };
+    let _ = client.set_nonblocking(false);
+    gone
+}
+
+fn invalid(message: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.into())
+}
+
+type Headers = Vec<(String, String)>;
+
+/// Reads CRLF-terminated header lines up to the blank line. `None` at a clean EOF before any byte.
+fn read_head(reader: &mut impl BufRead) -> io::Result<Option<(String, Headers)>> {
+    let mut first = String::new();
+    loop {
+        first.clear();
+        if reader.read_line(&mut first)? == 0 {
+            return Ok(None);
+        }
+        // Tolerate stray blank lines between messages (RFC 9112 section 2.2).
+        if !first.trim().is_empty() {
+            break;
+        }
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(invalid("connection closed inside a header block"));
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').ok_or_else(|| invalid(format!("bad header line {line:?}")))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    Ok(Some((first.trim_end_matches(['\r', '\n']).to_string(), headers)))
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+fn is_chunked(headers: &[(String, String)]) -> bool {
+    header(headers, "transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+}
+
+fn content_length(headers: &[(String, String)]) -> io::Result<Option<usize>> {
+    header(headers, "content-length")
+        .map(|v| v.trim().parse::<usize>().map_err(|_| invalid(format!("bad Content-Length {v:?}"))))
+        .transpose()
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        if reader.read_line(&mut size_line)? == 0 {
+            return Err(invalid("connection closed inside a chunked body"));
+        }
+        let size_text = size_line.trim().split(';').next().unwrap_or("");
+        let size =
+            usize::from_str_radix(size_text, 16).map_err(|_| invalid(format!("bad chunk size {size_line:?}")))?;
+        if size == 0 {
+            // Trailers, up to the blank line.
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                    return Ok(body);
+                }
+            }
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = [0u8; 2];
+        reader.read_exact(&mut crlf)?;
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> io::Result<Option<RequestHead>> {
+    let Some((line, mut headers)) = read_head(reader)? else { return Ok(None) };
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Err(invalid(format!("bad request line {line:?}")));
+    };
+    if header(&headers, "expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("expect"));
+    }
+    let body = if is_chunked(&headers) {
+        let body = read_chunked(reader)?;
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("transfer-encoding"));
+        headers.push(("Content-Length".into(), body.len().to_string()));
+        body
+    } else {
+        let mut body = vec![0; content_length(&headers)?.unwrap_or(0)];
+        reader.read_exact(&mut body)?;
+        body
+    };
+    Ok(Some(RequestHead { method: method.to_string(), target: target.to_string(), headers, body }))
+}
+
+type Response = (u16, Headers, Vec<u8>);
+
+/// Sends the request upstream on a fresh connection and reads the whole response.
+fn forward(request: &RequestHead, shared: &Shared) -> io::Result<Response> {
+    let mut upstream = TcpStream::connect(shared.upstream)?;
+    let id = shared.track(&upstream);
+    let result = (|| {
+        let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.target);
+        for (k, v) in &request.headers {
+            if !k.eq_ignore_ascii_case("connection") && !k.eq_ignore_ascii_case("keep-alive") {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str("Connection: close\r\n\r\n");
+        upstream.write_all(head.as_bytes())?;
+        upstream.write_all(&request.body)?;
+        upstream.flush()?;
+        let mut reader = BufReader::new(&upstream);
+        loop {
+            let (line, headers) =
+                read_head(&mut reader)?.ok_or_else(|| invalid("upstream closed without answering"))?;
+            let status: u16 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| invalid(format!("bad status line {line:?}")))?;
+            if (100..200).contains(&status) {
+                continue; // interim responses (100 Continue): the real one follows
+            }
+            let bodiless = request.method.eq_ignore_ascii_case("HEAD") || status == 204 || status == 304;
+            let body = if bodiless {
+                Vec::new()
+            } else if is_chunked(&headers) {
+                read_chunked(&mut reader)?
+            } else if let Some(len) = content_length(&headers)? {
+                let mut body = vec![0; len];
+                reader.read_exact(&mut body)?;
+                body
+            } else {
+                let mut body = Vec::new();
+                reader.read_to_end(&mut body)?;
+                body
+            };
+            let mut headers: Vec<(String, String)> = headers
+                .into_iter()
+                .filter(|(k, _)| {
+                    !["transfer-encoding", "connection", "keep-alive"].iter().any(|h| k.eq_ignore_ascii_case(h))
+                        && (bodiless || !k.eq_ignore_ascii_case("content-length"))
+                })
+                .collect();
+            if bodiless {
+                // HEAD keeps upstream's Content-Length (the size of what GET would return).
+                return Ok((status, headers, Vec::new()));
+            }
+            headers.push(("Content-Length".into(), body.len().to_string()));
+            return Ok((status, headers, body));
+        }
+    })();
+    shared.untrack(id);
+    result
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Writes a response framed by Content-Length (which `headers` may already carry).
+fn write_response(
+    client: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    method: &str,
+) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if header(headers, "content-length").is_none() {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    client.write_all(head.as_bytes())?;
+    if !method.eq_ignore_ascii_case("HEAD") {
+        client.write_all(body)?;
+    }
+    client.flush()
+}

@@ -1,0 +1,131 @@
+//! Drives the real binary in a real terminal: a private tmux server per test, keys sent with
+//! `send-keys`, the screen read with `capture-pane` and polled against a deadline.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    dir: tempfile::TempDir,
+}
+
+/// Long enough for a debug build on a loaded 2-core machine; a pass is usually far quicker.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+const EXIT_MARK: &str = "[s3lease exited ";
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+impl Tmux {
+    /// Runs `cmd` (program, arguments and environment changes) in a `width`x`height` terminal.
+    /// The pane stays after the program exits, so its last screen and exit status can be read.
+    pub fn start(cmd: &Command, width: u16, height: u16) -> Tmux {
+        let dir = tempfile::tempdir().expect("tmux dir");
+        std::fs::write(dir.path().join("tmux.conf"), "set -g remain-on-exit on\nset -g status off\n").unwrap();
+        // The pane's shell reports the exit status itself: tmux's own `pane_dead_status` is not
+        // reliable here (the exited child is sometimes left unreaped).
+        let mut line = String::from("env");
+        for (key, value) in cmd.get_envs() {
+            let key = key.to_string_lossy();
+            match value {
+                Some(v) => line.push_str(&format!(" {}", quote(&format!("{key}={}", v.to_string_lossy())))),
+                None => line.push_str(&format!(" -u {}", quote(&key))),
+            }
+        }
+        line.push_str(&format!(" {}", quote(&cmd.get_program().to_string_lossy())));
+        for arg in cmd.get_args() {
+            line.push_str(&format!(" {}", quote(&arg.to_string_lossy())));
+        }
+        line.push_str(&format!("; printf '\\n{EXIT_MARK}%d]\\n' $?"));
+        let tmux = Tmux { dir };
+        let status = tmux
+            .command()
+            .args(["new-session", "-d", "-s", "t", "-x", &width.to_string(), "-y", &height.to_string(), &line])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux runs (install it: apt-get install tmux)");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(self.socket()).arg("-f").arg(self.dir.path().join("tmux.conf"));
+        c
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("sock")
+    }
+
+    /// Keys in tmux's names: "j", "Enter", "Escape", "C-c", "BSpace", "Up"...
+    pub fn send_keys(&self, keys: &[&str]) {
+        let status = self.command().args(["send-keys", "-t", "t"]).args(keys).status().expect("tmux send-keys");
+        assert!(status.success(), "send-keys {keys:?}");
+    }
+
+    /// Types text literally (no key-name interpretation).
+    pub fn type_text(&self, text: &str) {
+        let status = self.command().args(["send-keys", "-t", "t", "-l", text]).status().expect("tmux send-keys");
+        assert!(status.success(), "type {text:?}");
+    }
+
+    pub fn capture(&self) -> String {
+        let out = self.command().args(["capture-pane", "-p", "-t", "t"]).output().expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen and the scrollback: a pane that has exited keeps its last lines there.
+    pub fn capture_all(&self) -> String {
+        let out =
+            self.command().args(["capture-pane", "-p", "-S", "-", "-t", "t"]).output().expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn query(&self, format: &str) -> String {
+        let out = self.command().args(["display-message", "-p", "-t", "t", format]).output().expect("tmux display");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Polls the screen until `predicate` holds; panics with the last screen at the deadline.
+    pub fn wait_until(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if predicate(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(&format!("{needle:?}"), |s| s.contains(needle))
+    }
+
+    /// Waits for the program to exit and returns its exit status.
+    pub fn wait_exit(&self) -> i32 {
+        let start = Instant::now();
+        loop {
+            let all = self.capture_all();
+            if let Some(code) = all.rsplit_once(EXIT_MARK).and_then(|(_, rest)| rest.split(']').next()?.parse().ok()) {
+                return code;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for exit; screen:\n{all}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
