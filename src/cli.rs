@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "s3lease",
+    args_conflicts_with_subcommands = true,
     version,
     about = "Browse S3 with temporary credentials from AWS STS",
     long_about = "Browse S3 with temporary credentials from AWS STS.\n\n\
@@ -18,8 +19,16 @@ pub struct Cli {
     #[arg(long, global = true, env = "S3LEASE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Without a subcommand: open the terminal UI with this identity and MFA code
+    #[command(flatten)]
+    pub who: IdentityArgs,
+
+    /// Without a subcommand: where the browser opens, s3://BUCKET[/PREFIX]
+    #[arg(value_name = "S3_URI")]
+    pub uri: Option<String>,
+
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -85,6 +94,15 @@ pub enum Command {
     CredentialProcess {
         #[command(flatten)]
         who: RequiredIdentityArgs,
+    },
+    /// Start a local S3+STS server seeded with buckets and identities, and open the UI on it
+    Demo {
+        /// Only run the server and print the environment for using it from other shells
+        #[arg(long)]
+        serve: bool,
+        /// Objects in the demo's big prefix (s3://demo-big/events/)
+        #[arg(long, default_value_t = 20_000, value_name = "N")]
+        big_keys: usize,
     },
 }
 

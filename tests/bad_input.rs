@@ -704,7 +704,7 @@ fn table() -> Vec<Case> {
             &["TOML parse error at line 3", "duplicate key"],
         ),
         // The command line.
-        cli_case("unknown subcommand", &["lsit"], &["unrecognized subcommand 'lsit'"]),
+        cli_case("unknown subcommand", &["lsit"], &["`lsit` is neither a subcommand nor an S3 URI"]),
         cli_case("unknown flag", &["ls", "--recursiv"], &["unexpected argument '--recursiv'"]),
         cli_case("unknown global flag", &["--verbose", "identities"], &["unexpected argument '--verbose'"]),
         cli_case("extra positional argument", &["whoami", "extra"], &["unexpected argument 'extra'"]),
@@ -720,7 +720,8 @@ fn table() -> Vec<Case> {
             &["required arguments were not provided", "--identity <NAME>"],
         ),
         cli_case("--identity without a value", &["whoami", "--identity"], &["--identity <NAME>"]),
-        cli_case("no subcommand", &[], &["Usage: s3lease"]),
+        cli_case("no subcommand, no terminal", &[], &["the terminal UI needs a terminal"]),
+        cli_case("TUI at a bad URI", &["s3://bad bucket/"], &["is not a bucket name"]),
         cli_case(
             "ls with a bare bucket name",
             &["ls", "demo-data"],

@@ -12,6 +12,7 @@ use crate::credentials::Session;
 use crate::error::{Error, Result};
 use crate::escape::untrusted;
 use crate::s3::list::{self, Object, Page};
+use crate::s3::region::Regions;
 use crate::s3::{Bucket, S3Uri};
 use crate::timefmt;
 
@@ -82,11 +83,12 @@ fn write_page(out: &mut dyn Write, page: &Page, base: usize, json: bool) -> std:
     Ok(())
 }
 
-pub async fn run(session: &Session, uri: Option<S3Uri>, recursive: bool, json: bool) -> Result<()> {
+pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recursive: bool, json: bool) -> Result<()> {
     let identity = session.info.identity.clone();
     let endpoint = session.info.endpoint.clone();
     let Some(uri) = uri else {
         let buckets = list::list_buckets(&session.s3, &endpoint).await.map_err(|e| e.as_identity(&identity))?;
+        // The plain format has no region column; only JSON readers would use the lookups.
         super::emit(|out| {
             for b in &buckets {
                 if json {
@@ -102,7 +104,7 @@ pub async fn run(session: &Session, uri: Option<S3Uri>, recursive: bool, json: b
 
     let base = if recursive { 0 } else { uri.prefix.rfind('/').map_or(0, |i| i + 1) };
     let (tx, mut rx) = mpsc::channel::<Result<Page, AwsError>>(2);
-    let client = session.s3.clone();
+    let client = regions.client_for(session, &uri.bucket).await;
     let producer = tokio::spawn(async move {
         let delimiter = (!recursive).then_some("/");
         let mut token = None;

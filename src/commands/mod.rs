@@ -2,9 +2,11 @@
 //! the TUI, so an identity behaves the same in a shell as on screen.
 
 mod credential_process;
+mod demo;
 mod env;
 mod identities;
 mod ls;
+mod tui;
 mod whoami;
 
 use std::sync::Arc;
@@ -17,32 +19,40 @@ use crate::credentials::{Session, SessionManager};
 use crate::error::Result;
 
 pub async fn run(cli: Cli) -> Result<()> {
-    let catalog = Arc::new(Catalog::load(&Sources::from_env(cli.config.clone()))?);
+    // The demo brings its own config; everything else reads the user's.
+    let config = cli.config.clone();
+    let load = move || Catalog::load(&Sources::from_env(config)).map(Arc::new);
     match cli.command {
-        Command::Identities { json } => identities::run(&catalog, json),
-        Command::Whoami { who, json } => {
-            let session = start(catalog, &who).await?;
+        None => tui::run(load()?, cli.who, cli.uri).await,
+        Some(Command::Demo { serve, big_keys }) => demo::run(serve, big_keys).await,
+        Some(Command::Identities { json }) => identities::run(&*load()?, json),
+        Some(Command::Whoami { who, json }) => {
+            let session = start(load()?, &who).await?;
             whoami::run(&session, json)
         }
-        Command::Ls { who, recursive, json, uri } => {
+        Some(Command::Ls { who, recursive, json, uri }) => {
             let uri = uri.as_deref().map(crate::s3::uri::parse).transpose().map_err(crate::error::Error::Usage)?;
-            let session = start(catalog, &who).await?;
-            ls::run(&session, uri, recursive, json).await
+            let (session, aws) = start_with_context(load()?, &who).await?;
+            ls::run(&session, &crate::s3::region::Regions::new(aws), uri, recursive, json).await
         }
-        Command::Env { who, format } => {
+        Some(Command::Env { who, format }) => {
             let args = IdentityArgs { identity: Some(who.identity), mfa_code: who.mfa_code };
-            let session = start(catalog, &args).await?;
+            let session = start(load()?, &args).await?;
             env::run(&session, format)
         }
-        Command::CredentialProcess { who } => {
+        Some(Command::CredentialProcess { who }) => {
             let args = IdentityArgs { identity: Some(who.identity), mfa_code: who.mfa_code };
-            let session = start(catalog, &args).await?;
+            let session = start(load()?, &args).await?;
             credential_process::run(&session)
         }
     }
 }
 
 async fn start(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<Arc<Session>> {
+    start_with_context(catalog, who).await.map(|(session, _)| session)
+}
+
+async fn start_with_context(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<(Arc<Session>, AwsContext)> {
     let name = match &who.identity {
         Some(name) => {
             catalog.get(name).ok_or_else(|| catalog.unknown(name))?;
@@ -51,8 +61,9 @@ async fn start(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<Arc<Session>
         None => catalog.first().name.clone(),
     };
     let aws = AwsContext::new(&catalog.settings).await;
-    let mut manager = SessionManager::new(catalog, aws);
-    manager.start(&name, &mut CliMfa::new(who.mfa_code.clone())).await
+    let mut manager = SessionManager::new(catalog, aws.clone());
+    let session = manager.start(&name, &mut CliMfa::new(who.mfa_code.clone())).await?;
+    Ok((session, aws))
 }
 
 /// Writes to stdout, treating a closed pipe (`s3lease ls | head`) as the reader being done.

@@ -5,6 +5,7 @@
 pub mod aws_profiles;
 mod settings;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -54,6 +55,8 @@ pub struct Catalog {
     pub config_file: Option<PathBuf>,
     /// The AWS CLI files the profiles came from; profile credentials are loaded from them too.
     pub aws_files: AwsFiles,
+    /// `[keys]`: key binding overrides, action name to keys; checked by the keymap at start-up.
+    pub keys: BTreeMap<String, Vec<String>>,
     identities: Vec<Identity>,
 }
 
@@ -64,6 +67,8 @@ struct RawConfig {
     settings: RawSettings,
     #[serde(default)]
     identity: Vec<toml::Spanned<toml::Table>>,
+    #[serde(default)]
+    keys: BTreeMap<String, Vec<String>>,
 }
 
 impl Catalog {
@@ -96,9 +101,9 @@ impl Catalog {
         config: Option<(&Path, &str)>,
         profiles: &[aws_profiles::AwsProfile],
     ) -> Result<Catalog, ConfigError> {
-        let (settings, own) = match config {
+        let (settings, own, keys) = match config {
             Some((path, text)) => parse_config(path, text)?,
-            None => (Settings::default(), Vec::new()),
+            None => (Settings::default(), Vec::new(), BTreeMap::new()),
         };
         let mut identities = own;
         let own_count = identities.len();
@@ -121,6 +126,7 @@ impl Catalog {
             settings,
             config_file: config.map(|(p, _)| p.to_path_buf()),
             aws_files: AwsFiles::default(),
+            keys,
             identities,
         };
         // Problems in s3lease's own config stop the load; an odd AWS profile only matters if used.
@@ -203,7 +209,9 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-fn parse_config(path: &Path, text: &str) -> Result<(Settings, Vec<Identity>), ConfigError> {
+type Parsed = (Settings, Vec<Identity>, BTreeMap<String, Vec<String>>);
+
+fn parse_config(path: &Path, text: &str) -> Result<Parsed, ConfigError> {
     let error = |context: Option<String>, message: String| ConfigError { file: path.to_path_buf(), context, message };
     let raw: RawConfig = toml::from_str(text).map_err(|e| error(None, e.to_string().trim_end().to_string()))?;
     let settings =
@@ -251,7 +259,7 @@ fn parse_config(path: &Path, text: &str) -> Result<(Settings, Vec<Identity>), Co
         identities.push(Identity { name, origin: Origin::Config(path.to_path_buf()), spec, defect: None });
         lines.push(line);
     }
-    Ok((settings, identities))
+    Ok((settings, identities, raw.keys))
 }
 
 /// Parses one identity table (without `name` and `kind`); errors are (key, message).

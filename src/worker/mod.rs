@@ -16,6 +16,7 @@ use crate::credentials::mfa::GivenCode;
 use crate::credentials::{Session, SessionManager};
 use crate::error::{Error, Result};
 use crate::s3::list;
+use crate::s3::region::Regions;
 
 /// The TUI answers `NeedsMfa` with its modal; this tells a reader of the error where that is.
 const MFA_HINT: &str = "enter the code in the MFA prompt";
@@ -30,12 +31,14 @@ pub struct WorkerHandle {
 pub fn spawn(manager: SessionManager) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (res_tx, res_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(Arc::new(Mutex::new(manager)), req_rx, res_tx));
+    let regions = Regions::new(manager.aws().clone());
+    let task = tokio::spawn(run(Arc::new(Mutex::new(manager)), regions, req_rx, res_tx));
     WorkerHandle { requests: req_tx, responses: res_rx, task }
 }
 
 async fn run(
     sessions: Arc<Mutex<SessionManager>>,
+    regions: Regions,
     mut requests: mpsc::UnboundedReceiver<Request>,
     responses: mpsc::UnboundedSender<Response>,
 ) {
@@ -53,7 +56,7 @@ async fn run(
                     continue;
                 }
                 let id = request.id();
-                let handle = tasks.spawn(serve(sessions.clone(), request, responses.clone()));
+                let handle = tasks.spawn(serve(sessions.clone(), regions.clone(), request, responses.clone()));
                 running.insert(id, handle);
             }
             Some(done) = tasks.join_next() => {
@@ -80,6 +83,7 @@ async fn session(
 
 async fn serve(
     sessions: Arc<Mutex<SessionManager>>,
+    regions: Regions,
     request: Request,
     responses: mpsc::UnboundedSender<Response>,
 ) -> RequestId {
@@ -98,7 +102,10 @@ async fn serve(
             let result = async {
                 let s = session(&sessions, &identity, None, false).await?;
                 let endpoint = s.info.endpoint.clone();
-                list::list_buckets(&s.s3, &endpoint).await.map_err(|e| Error::from(e.as_identity(&identity)))
+                let mut buckets =
+                    list::list_buckets(&s.s3, &endpoint).await.map_err(|e| Error::from(e.as_identity(&identity)))?;
+                regions.fill(&s, &mut buckets).await;
+                Ok(buckets)
             }
             .await;
             Response::Buckets { id, result: result.map_err(|e| Failure::from(&e)) }
@@ -108,7 +115,8 @@ async fn serve(
                 let s = session(&sessions, &identity, None, false).await?;
                 s.lease.valid_at(SystemTime::now()).map_err(|e| Error::Expired { identity: e.identity, at: e.at })?;
                 let endpoint = s.info.endpoint.clone();
-                list::list_page(&s.s3, &endpoint, &bucket, &prefix, Some("/"), continuation)
+                let client = regions.client_for(&s, &bucket).await;
+                list::list_page(&client, &endpoint, &bucket, &prefix, Some("/"), continuation)
                     .await
                     .map_err(|e| Error::from(e.as_identity(&identity)))
             }

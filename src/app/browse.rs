@@ -1,0 +1,185 @@
+//! Moving between listings and streaming their pages. Every page request carries a fresh id;
+//! a page is accepted only if the current listing waits for exactly that id, so answers for
+//! a listing the user has left are dropped even if they arrive after the cancel.
+
+use super::listing::{Entry, Listing, LoadState, Location};
+use super::{App, Effect};
+use crate::worker::{Failure, Request, RequestId};
+
+impl App {
+    fn page_request(&mut self, location: &Location, continuation: Option<String>) -> (RequestId, Effect) {
+        let id = self.issue_id();
+        let identity = self.session.identity.clone();
+        let request = match location {
+            Location::Buckets => Request::ListBuckets { id, identity },
+            Location::Prefix { bucket, prefix } => {
+                Request::ListObjects { id, identity, bucket: bucket.clone(), prefix: prefix.clone(), continuation }
+            }
+        };
+        (id, Effect::Send(request))
+    }
+
+    /// Shows `location`: at once from the cache (refreshing it in the background), or empty
+    /// while its first page loads. `select` names the entry to put the cursor on.
+    pub(super) fn enter(&mut self, location: Location, select: Option<String>) -> Vec<Effect> {
+        let mut listing = Listing::new(location.clone(), LoadState::Complete, self.sort);
+        listing.select_on_load = select;
+        let effect = if let Some(entries) = self.cache.remove(&location) {
+            listing.append(entries);
+            let (id, effect) = self.page_request(&location, None);
+            listing.refresh = Some((id, Vec::new()));
+            effect
+        } else {
+            let (id, effect) = self.page_request(&location, None);
+            listing.load = LoadState::Loading { id };
+            effect
+        };
+        self.listing = listing;
+        self.listing.scroll_into_view(self.list_rows());
+        vec![effect]
+    }
+
+    /// Cancels whatever the current listing is waiting for.
+    fn halt(&mut self, then: LoadState) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let LoadState::Loading { id } = self.listing.load {
+            effects.push(Effect::Send(Request::Cancel { id }));
+            self.listing.load = then;
+        }
+        if let Some((id, _)) = self.listing.refresh.take() {
+            effects.push(Effect::Send(Request::Cancel { id }));
+        }
+        effects
+    }
+
+    pub(super) fn open_selected(&mut self) -> Vec<Effect> {
+        let child = match (self.listing.selected(), &self.listing.location) {
+            (Some(Entry::Bucket(b)), _) => Location::Prefix { bucket: b.name.clone(), prefix: String::new() },
+            (Some(Entry::Prefix(p)), Location::Prefix { bucket, .. }) => {
+                Location::Prefix { bucket: bucket.clone(), prefix: p.clone() }
+            }
+            (Some(Entry::Object(o)), _) => {
+                let text = format!(
+                    "{}  {}  {}  {}",
+                    crate::escape::untrusted(&o.key),
+                    crate::ui::format::size(o.size),
+                    o.last_modified.map(crate::timefmt::listing).unwrap_or_default(),
+                    o.storage_class.as_deref().unwrap_or("")
+                );
+                self.notify(text, false);
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        let mut effects = self.halt(LoadState::Paused);
+        let parent = std::mem::replace(&mut self.listing, Listing::new(child.clone(), LoadState::Complete, self.sort));
+        self.parents.push(parent);
+        effects.extend(self.enter(child, None));
+        effects
+    }
+
+    pub(super) fn go_back(&mut self) -> Vec<Effect> {
+        let up = self.listing.location.parent();
+        if self.parents.is_empty() && up.is_none() {
+            return Vec::new();
+        }
+        let mut effects = self.halt(LoadState::Stopped);
+        let left = match (self.parents.pop(), up) {
+            (Some(parent), _) => std::mem::replace(&mut self.listing, parent),
+            // Opened straight at a prefix: build the parent, cursor on where we came from.
+            (None, Some((location, name))) => {
+                let blank = Listing::new(location.clone(), LoadState::Complete, self.sort);
+                let left = std::mem::replace(&mut self.listing, blank);
+                effects.extend(self.enter(location, Some(name)));
+                left
+            }
+            (None, None) => return effects,
+        };
+        self.cache.insert(left.location, left.entries);
+        if self.listing.load == LoadState::Paused {
+            let location = self.listing.location.clone();
+            let (id, effect) = self.page_request(&location, self.listing.next.clone());
+            self.listing.load = LoadState::Loading { id };
+            effects.push(effect);
+        }
+        self.listing.scroll_into_view(self.list_rows());
+        effects
+    }
+
+    /// `r`: lists again; what is on screen stays until the new listing is complete.
+    pub(super) fn reload(&mut self) -> Vec<Effect> {
+        let mut effects = self.halt(LoadState::Stopped);
+        let location = self.listing.location.clone();
+        let (id, effect) = self.page_request(&location, None);
+        if self.listing.entries.is_empty() {
+            self.listing.load = LoadState::Loading { id };
+        } else {
+            self.listing.refresh = Some((id, Vec::new()));
+        }
+        self.notice = None;
+        effects.push(effect);
+        effects
+    }
+
+    /// Esc while pages stream: keep what arrived, ask for no more.
+    pub(super) fn stop(&mut self) -> Vec<Effect> {
+        let effects = self.halt(LoadState::Stopped);
+        if !effects.is_empty() {
+            self.notify(format!("stopped after {} entries; r lists again", self.listing.entries.len()), false);
+        }
+        effects
+    }
+
+    pub(super) fn on_page(&mut self, id: RequestId, result: Result<(Vec<Entry>, Option<String>), Failure>) -> Vec<Effect> {
+        let location = self.listing.location.clone();
+        if self.listing.load == (LoadState::Loading { id }) {
+            match result {
+                Ok((entries, next)) => {
+                    self.listing.append(entries);
+                    self.listing.next = next.clone();
+                    self.listing.scroll_into_view(self.list_rows());
+                    match next {
+                        Some(token) => {
+                            let (id, effect) = self.page_request(&location, Some(token));
+                            self.listing.load = LoadState::Loading { id };
+                            return vec![effect];
+                        }
+                        None => self.listing.load = LoadState::Complete,
+                    }
+                }
+                Err(failure) => {
+                    self.notify(failure.message.clone(), true);
+                    self.listing.load = LoadState::Failed(failure.message);
+                }
+            }
+            return Vec::new();
+        }
+        let Some((refresh_id, buffer)) = &mut self.listing.refresh else { return Vec::new() };
+        if *refresh_id != id {
+            return Vec::new();
+        }
+        match result {
+            Ok((entries, next)) => {
+                buffer.extend(entries);
+                if let Some(token) = next {
+                    let (id, effect) = self.page_request(&location, Some(token));
+                    if let Some((refresh_id, _)) = &mut self.listing.refresh {
+                        *refresh_id = id;
+                    }
+                    return vec![effect];
+                }
+                if let Some((_, fresh)) = self.listing.refresh.take() {
+                    self.listing.replace(fresh);
+                    self.listing.load = LoadState::Complete;
+                    self.listing.next = None;
+                    self.listing.scroll_into_view(self.list_rows());
+                }
+            }
+            Err(failure) => {
+                self.listing.refresh = None;
+                self.notify(format!("reload failed, showing what was listed before: {}", failure.message), true);
+            }
+        }
+        Vec::new()
+    }
+}

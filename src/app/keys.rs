@@ -1,0 +1,106 @@
+//! Keys: the keymap turns a key into an action in normal mode; the filter line takes text;
+//! the help overlay closes on help, cancel or quit.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::{App, Effect, Focus, Mode};
+use crate::keymap::Action;
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        match self.mode {
+            Mode::Help => {
+                if matches!(self.keymap.action(&key), Some(Action::Help | Action::Cancel | Action::Quit)) {
+                    self.mode = Mode::Normal;
+                }
+                Vec::new()
+            }
+            Mode::Filter => self.on_filter_key(key),
+            Mode::Normal => match self.keymap.action(&key) {
+                Some(action) => self.on_action(action),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let mut text = self.listing.filter.clone();
+        match key.code {
+            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
+            KeyCode::Esc => {
+                text.clear();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !ctrl => text.push(c),
+            // Moving while typing, as in k9s: the arrows still move the cursor.
+            KeyCode::Up => return self.move_cursor(-1),
+            KeyCode::Down => return self.move_cursor(1),
+            _ => return Vec::new(),
+        }
+        self.listing.set_filter(&text);
+        self.listing.scroll_into_view(self.list_rows());
+        Vec::new()
+    }
+
+    fn move_cursor(&mut self, delta: isize) -> Vec<Effect> {
+        self.listing.move_by(delta);
+        self.listing.scroll_into_view(self.list_rows());
+        Vec::new()
+    }
+
+    fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        let page = self.list_rows().max(1) as isize;
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.mode = Mode::Help,
+            Action::Focus => {
+                self.focus = match self.focus {
+                    Focus::Browser => Focus::Session,
+                    Focus::Session => Focus::Browser,
+                };
+                self.listing.scroll_into_view(self.list_rows());
+            }
+            Action::Cancel => {
+                if !self.listing.filter.is_empty() {
+                    self.listing.set_filter("");
+                } else if self.listing.is_loading() || self.listing.refresh.is_some() {
+                    return self.stop();
+                } else {
+                    self.notice = None;
+                }
+            }
+            _ if self.focus == Focus::Session => {}
+            Action::Up => return self.move_cursor(-1),
+            Action::Down => return self.move_cursor(1),
+            Action::PageUp => return self.move_cursor(-page),
+            Action::PageDown => return self.move_cursor(page),
+            Action::Top => {
+                self.listing.move_to(0);
+                self.listing.scroll_into_view(self.list_rows());
+            }
+            Action::Bottom => {
+                self.listing.move_to(usize::MAX);
+                self.listing.scroll_into_view(self.list_rows());
+            }
+            Action::Open => return self.open_selected(),
+            Action::Back => return self.go_back(),
+            Action::Filter => self.mode = Mode::Filter,
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.listing.set_sort(self.sort);
+                self.listing.scroll_into_view(self.list_rows());
+                self.notify(format!("sorted by {}", self.sort.label()), false);
+            }
+            Action::Reload => return self.reload(),
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,440 @@
+//! One listing on screen: its entries in arrival order, the filtered and sorted view over them,
+//! the cursor and scroll position, and how far loading has got.
+
+use std::cmp::Ordering;
+use std::time::SystemTime;
+
+use crate::s3::{Bucket, Object};
+use crate::worker::RequestId;
+
+/// Where the browser is: the bucket list, or one level of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    Buckets,
+    Prefix { bucket: String, prefix: String },
+}
+
+impl Location {
+    pub fn breadcrumb(&self) -> String {
+        match self {
+            Location::Buckets => "s3://".to_string(),
+            Location::Prefix { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+
+    /// One level up, and the name of the entry to put the cursor on there.
+    pub fn parent(&self) -> Option<(Location, String)> {
+        match self {
+            Location::Buckets => None,
+            Location::Prefix { bucket, prefix } if prefix.is_empty() => Some((Location::Buckets, bucket.clone())),
+            Location::Prefix { bucket, prefix } => {
+                let trimmed = prefix.strip_suffix('/').unwrap_or(prefix);
+                let cut = trimmed.rfind('/').map_or(0, |i| i + 1);
+                Some((
+                    Location::Prefix { bucket: bucket.clone(), prefix: prefix[..cut].to_string() },
+                    prefix[cut..].to_string(),
+                ))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Bucket(Bucket),
+    /// A common prefix, as the full key (`logs/archive/`).
+    Prefix(String),
+    Object(Object),
+}
+
+impl Entry {
+    pub fn key(&self) -> &str {
+        match self {
+            Entry::Bucket(b) => &b.name,
+            Entry::Prefix(p) => p,
+            Entry::Object(o) => &o.key,
+        }
+    }
+
+    /// The name shown in a listing of `base`: the part after the location's prefix.
+    pub fn name<'a>(&'a self, base: &str) -> &'a str {
+        let key = self.key();
+        match self {
+            Entry::Bucket(_) => key,
+            _ => key.strip_prefix(base).unwrap_or(key),
+        }
+    }
+
+    pub fn is_container(&self) -> bool {
+        !matches!(self, Entry::Object(_))
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Entry::Object(o) => o.size,
+            _ => 0,
+        }
+    }
+
+    fn modified(&self) -> Option<SystemTime> {
+        match self {
+            Entry::Object(o) => o.last_modified,
+            Entry::Bucket(b) => b.created,
+            Entry::Prefix(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Size,
+    Modified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort { key: SortKey::Name, descending: false }
+    }
+}
+
+impl Sort {
+    /// name ↑, name ↓, size ↑, size ↓, modified ↑, modified ↓, and round again.
+    pub fn next(self) -> Sort {
+        match (self.key, self.descending) {
+            (key, false) => Sort { key, descending: true },
+            (SortKey::Name, true) => Sort { key: SortKey::Size, descending: false },
+            (SortKey::Size, true) => Sort { key: SortKey::Modified, descending: false },
+            (SortKey::Modified, true) => Sort { key: SortKey::Name, descending: false },
+        }
+    }
+
+    pub fn label(self) -> String {
+        let key = match self.key {
+            SortKey::Name => "name",
+            SortKey::Size => "size",
+            SortKey::Modified => "modified",
+        };
+        format!("{key} {}", if self.descending { "↓" } else { "↑" })
+    }
+
+    /// Containers (buckets, prefixes) stay grouped before objects; among themselves they
+    /// sort by name, since they have no size or date of their own.
+    fn compare(self, a: &Entry, b: &Entry) -> Ordering {
+        let group = b.is_container().cmp(&a.is_container());
+        if group != Ordering::Equal {
+            return group;
+        }
+        let by_key = match self.key {
+            SortKey::Size if !a.is_container() => a.size().cmp(&b.size()),
+            SortKey::Modified => a.modified().cmp(&b.modified()),
+            _ => Ordering::Equal,
+        };
+        let ordering = by_key.then_with(|| a.key().cmp(b.key()));
+        if self.descending { ordering.reverse() } else { ordering }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadState {
+    /// Waiting for the page answering `id`.
+    Loading { id: RequestId },
+    Complete,
+    /// The user stopped it (Esc); what arrived stays.
+    Stopped,
+    /// Left for a child listing before it finished; resumes from `next` on return.
+    Paused,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub location: Location,
+    pub entries: Vec<Entry>,
+    /// Indices into `entries` that pass the filter, in sort order.
+    pub view: Vec<usize>,
+    /// Position in `view`.
+    pub cursor: usize,
+    /// First row shown.
+    pub offset: usize,
+    pub load: LoadState,
+    /// The continuation token of the next page to ask for (for resuming a paused listing).
+    pub next: Option<String>,
+    /// A reload in the background: the old entries stay on screen until it completes.
+    pub refresh: Option<(RequestId, Vec<Entry>)>,
+    /// Lower-cased filter text; empty means no filter.
+    pub filter: String,
+    pub sort: Sort,
+    /// Put the cursor on this name once it arrives (coming back up from a child).
+    pub select_on_load: Option<String>,
+}
+
+impl Listing {
+    pub fn new(location: Location, load: LoadState, sort: Sort) -> Self {
+        Listing {
+            location,
+            entries: Vec::new(),
+            view: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            load,
+            next: None,
+            refresh: None,
+            filter: String::new(),
+            sort,
+            select_on_load: None,
+        }
+    }
+
+    /// The location's prefix, which entry names are shown relative to.
+    pub fn base(&self) -> &str {
+        match &self.location {
+            Location::Buckets => "",
+            Location::Prefix { prefix, .. } => prefix,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        matches!(self.load, LoadState::Loading { .. })
+    }
+
+    pub fn selected(&self) -> Option<&Entry> {
+        self.view.get(self.cursor).map(|&i| &self.entries[i])
+    }
+
+    fn matches(&self, entry: &Entry) -> bool {
+        self.filter.is_empty() || entry.name(self.base()).to_lowercase().contains(&self.filter)
+    }
+
+    /// Adds a page. Entries that pass the filter join the view; when the sort is not the
+    /// arrival (key) order, the view is re-sorted, keeping the cursor on its entry.
+    pub fn append(&mut self, page: Vec<Entry>) {
+        // The entry under the cursor before this page joins; none while the view is empty, so a
+        // fresh listing starts at the top whatever order the pages come in.
+        let keep = self.view.get(self.cursor).copied();
+        let start = self.entries.len();
+        self.entries.extend(page);
+        let fresh: Vec<usize> = (start..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
+        self.view.extend_from_slice(&fresh);
+        // S3 sends keys in order, so objects in the default order can simply follow; prefixes
+        // (grouped first) and any other order need a sort.
+        if self.sort != Sort::default() || fresh.iter().any(|&i| self.entries[i].is_container()) {
+            self.sort_view();
+            self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
+        }
+        if let Some(name) = self.select_on_load.clone()
+            && let Some(pos) = self.view.iter().position(|&i| self.entries[i].name(self.base()) == name)
+        {
+            self.cursor = pos;
+            self.select_on_load = None;
+        }
+    }
+
+    /// Replaces all entries (a completed reload), keeping the cursor on the same name.
+    pub fn replace(&mut self, entries: Vec<Entry>) {
+        let current = self.selected().map(|e| e.key().to_string());
+        self.entries = entries;
+        self.rebuild_view();
+        if let Some(key) = current
+            && let Some(pos) = self.view.iter().position(|&i| self.entries[i].key() == key)
+        {
+            self.cursor = pos;
+        }
+        self.clamp_cursor();
+    }
+
+    fn sort_view(&mut self) {
+        let entries = &self.entries;
+        let sort = self.sort;
+        self.view.sort_by(|&a, &b| sort.compare(&entries[a], &entries[b]));
+    }
+
+    /// Sorts the view, keeping the cursor on the entry it was on.
+    fn resort(&mut self) {
+        let keep = self.view.get(self.cursor).copied();
+        self.sort_view();
+        if let Some(keep) = keep {
+            self.cursor = self.view.iter().position(|&i| i == keep).unwrap_or(0);
+        }
+    }
+
+    fn rebuild_view(&mut self) {
+        self.view = (0..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
+        self.resort();
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        let keep = self.view.get(self.cursor).copied();
+        self.filter = text.to_lowercase();
+        self.rebuild_view();
+        self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
+        self.offset = 0;
+    }
+
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        self.resort();
+    }
+
+    fn clamp_cursor(&mut self) {
+        self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
+    }
+
+    /// Moves the cursor by `delta` rows, clamped to the view.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.view.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn move_to(&mut self, position: usize) {
+        self.cursor = position.min(self.view.len().saturating_sub(1));
+    }
+
+    /// Scrolls just enough to keep the cursor inside `rows` visible rows.
+    pub fn scroll_into_view(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + rows {
+            self.offset = self.cursor + 1 - rows;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(rows));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn object(key: &str, size: u64, secs: u64) -> Entry {
+        Entry::Object(Object {
+            key: key.into(),
+            size,
+            last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
+            etag: None,
+            storage_class: None,
+        })
+    }
+
+    fn listing(entries: Vec<Entry>) -> Listing {
+        let mut l = Listing::new(
+            Location::Prefix { bucket: "b".into(), prefix: "p/".into() },
+            LoadState::Complete,
+            Sort::default(),
+        );
+        l.append(entries);
+        l
+    }
+
+    fn names(l: &Listing) -> Vec<&str> {
+        l.view.iter().map(|&i| l.entries[i].name(l.base())).collect()
+    }
+
+    #[test]
+    fn parents_and_breadcrumbs() {
+        let loc = Location::Prefix { bucket: "b".into(), prefix: "a/b/".into() };
+        assert_eq!(loc.breadcrumb(), "s3://b/a/b/");
+        assert_eq!(loc.parent(), Some((Location::Prefix { bucket: "b".into(), prefix: "a/".into() }, "b/".into())));
+        let top = Location::Prefix { bucket: "b".into(), prefix: "".into() };
+        assert_eq!(top.parent(), Some((Location::Buckets, "b".into())));
+        assert_eq!(Location::Buckets.parent(), None);
+        let odd = Location::Prefix { bucket: "b".into(), prefix: "a/partial".into() };
+        assert_eq!(odd.parent(), Some((Location::Prefix { bucket: "b".into(), prefix: "a/".into() }, "partial".into())));
+    }
+
+    #[test]
+    fn sorting_keeps_prefixes_grouped_first() {
+        let mut l = listing(vec![
+            Entry::Prefix("p/zeta/".into()),
+            object("p/a.txt", 30, 3),
+            Entry::Prefix("p/alpha/".into()),
+            object("p/b.txt", 10, 1),
+            object("p/c.txt", 20, 2),
+        ]);
+        assert_eq!(names(&l), ["alpha/", "zeta/", "a.txt", "b.txt", "c.txt"]);
+        l.set_sort(Sort { key: SortKey::Name, descending: true });
+        assert_eq!(names(&l), ["zeta/", "alpha/", "c.txt", "b.txt", "a.txt"]);
+        l.set_sort(Sort { key: SortKey::Size, descending: false });
+        assert_eq!(names(&l), ["alpha/", "zeta/", "b.txt", "c.txt", "a.txt"]);
+        l.set_sort(Sort { key: SortKey::Modified, descending: true });
+        assert_eq!(names(&l), ["zeta/", "alpha/", "a.txt", "c.txt", "b.txt"]);
+    }
+
+    #[test]
+    fn sort_cycles_through_six_orders() {
+        let mut s = Sort::default();
+        let mut seen = vec![s.label()];
+        for _ in 0..6 {
+            s = s.next();
+            seen.push(s.label());
+        }
+        assert_eq!(seen, ["name ↑", "name ↓", "size ↑", "size ↓", "modified ↑", "modified ↓", "name ↑"]);
+    }
+
+    #[test]
+    fn filter_is_case_insensitive_and_applies_to_pages_still_arriving() {
+        let mut l = listing(vec![object("p/Report-1.csv", 1, 1), object("p/data.bin", 1, 1)]);
+        l.set_filter("REPORT");
+        assert_eq!(names(&l), ["Report-1.csv"]);
+        l.append(vec![object("p/report-2.csv", 1, 1), object("p/zzz", 1, 1)]);
+        assert_eq!(names(&l), ["Report-1.csv", "report-2.csv"]);
+        l.set_filter("");
+        assert_eq!(names(&l).len(), 4);
+    }
+
+    #[test]
+    fn the_cursor_follows_its_entry_through_sorts_filters_and_reloads() {
+        let mut l = listing(vec![object("p/a", 3, 1), object("p/b", 1, 1), object("p/c", 2, 1)]);
+        l.move_to(2); // c
+        l.set_sort(Sort { key: SortKey::Size, descending: false });
+        assert_eq!(l.selected().map(|e| e.key()), Some("p/c"));
+        l.set_filter("c");
+        assert_eq!(l.selected().map(|e| e.key()), Some("p/c"));
+        l.set_filter("");
+        l.replace(vec![object("p/c", 2, 1), object("p/d", 5, 1)]);
+        assert_eq!(l.selected().map(|e| e.key()), Some("p/c"));
+    }
+
+    #[test]
+    fn scrolling_keeps_the_cursor_visible() {
+        let mut l = listing((0..100).map(|i| object(&format!("p/{i:03}"), 1, 1)).collect());
+        l.move_to(50);
+        l.scroll_into_view(10);
+        assert_eq!(l.offset, 41);
+        l.move_by(-45);
+        l.scroll_into_view(10);
+        assert_eq!(l.offset, 5);
+        l.move_by(-100);
+        assert_eq!(l.cursor, 0);
+        l.move_by(1000);
+        assert_eq!(l.cursor, 99);
+    }
+
+    #[test]
+    fn a_fresh_listing_starts_at_the_top_whatever_order_pages_arrive_in() {
+        let mut l = Listing::new(Location::Buckets, LoadState::Complete, Sort::default());
+        let bucket = |name: &str| Entry::Bucket(Bucket { name: name.into(), created: None, region: None });
+        l.append(vec![bucket("zeta"), bucket("alpha"), bucket("mid")]);
+        assert_eq!(l.cursor, 0);
+        assert_eq!(l.selected().map(|e| e.key()), Some("alpha"));
+    }
+
+    #[test]
+    fn select_on_load_lands_when_the_name_arrives() {
+        let mut l = listing(vec![object("p/a", 1, 1)]);
+        l.select_on_load = Some("x/".into());
+        l.append(vec![Entry::Prefix("p/m/".into())]);
+        assert_eq!(l.select_on_load.as_deref(), Some("x/"), "still waiting for it");
+        l.append(vec![Entry::Prefix("p/x/".into())]);
+        assert_eq!(l.selected().map(|e| e.key()), Some("p/x/"));
+        assert_eq!(l.select_on_load, None);
+    }
+}

@@ -1,0 +1,186 @@
+//! The application state and its one way of changing: `update(Msg) -> Vec<Effect>`. No I/O,
+//! no clock, no terminal: time arrives as `Msg::Tick(now)`, network answers as
+//! `Msg::Worker(response)`, and everything the app wants done leaves as an `Effect`.
+
+pub mod listing;
+pub mod session;
+
+mod browse;
+mod keys;
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use crossterm::event::KeyEvent;
+
+use self::listing::{Entry, Listing, Location, Sort};
+use self::session::{SessionPane, Status, Thresholds};
+use crate::keymap::Keymap;
+use crate::worker::{Request, RequestId, Response};
+
+#[derive(Debug)]
+pub enum Msg {
+    Tick(SystemTime),
+    Key(KeyEvent),
+    Resize { width: u16, height: u16 },
+    Worker(Response),
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    Send(Request),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Browser,
+    Session,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing into the filter.
+    Filter,
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// What the app starts with.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub identity: String,
+    pub kind: &'static str,
+    pub keymap: Keymap,
+    pub thresholds: Thresholds,
+    pub start: Location,
+    /// A code given on the command line for the first start of the identity.
+    pub mfa_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub now: SystemTime,
+    pub keymap: Keymap,
+    pub thresholds: Thresholds,
+    pub session: SessionPane,
+    pub listing: Listing,
+    /// Listings above the current one, with their cursor and scroll, for going back.
+    pub parents: Vec<Listing>,
+    /// Entries of listings seen in this run, shown at once when re-entered.
+    pub cache: HashMap<Location, Vec<Entry>>,
+    pub sort: Sort,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub notice: Option<Notice>,
+    pub width: u16,
+    pub height: u16,
+    next_id: u64,
+}
+
+impl App {
+    /// The app and its first requests: start the session and list the start location, both
+    /// at once, so the first frame is drawn before either answers.
+    pub fn new(config: AppConfig, now: SystemTime) -> (App, Vec<Effect>) {
+        let mut app = App {
+            now,
+            keymap: config.keymap,
+            thresholds: config.thresholds,
+            session: SessionPane::new(config.identity, config.kind),
+            listing: Listing::new(Location::Buckets, listing::LoadState::Complete, Sort::default()),
+            parents: Vec::new(),
+            cache: HashMap::new(),
+            sort: Sort::default(),
+            focus: Focus::Browser,
+            mode: Mode::Normal,
+            notice: None,
+            width: 80,
+            height: 24,
+            next_id: 0,
+        };
+        let id = app.issue_id();
+        app.session.pending = Some(id);
+        let mut effects = vec![Effect::Send(Request::StartSession {
+            id,
+            identity: app.session.identity.clone(),
+            mfa_code: config.mfa_code.map(zeroize::Zeroizing::new),
+        })];
+        effects.extend(app.enter(config.start, None));
+        (app, effects)
+    }
+
+    fn issue_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId(self.next_id)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Tick(now) => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Key(key) => self.on_key(key),
+            Msg::Resize { width, height } => {
+                self.width = width;
+                self.height = height;
+                let rows = self.list_rows();
+                self.listing.scroll_into_view(rows);
+                Vec::new()
+            }
+            Msg::Worker(response) => self.on_response(response),
+        }
+    }
+
+    /// Rows of entries the browser shows at the current size and focus.
+    pub fn list_rows(&self) -> usize {
+        crate::ui::layout::list_rows(self.width, self.height, self.focus)
+    }
+
+    fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice { text: text.into(), error });
+    }
+
+    fn on_response(&mut self, response: Response) -> Vec<Effect> {
+        match response {
+            Response::Session { id, result } => {
+                if self.session.pending != Some(id) {
+                    return Vec::new();
+                }
+                self.session.pending = None;
+                match result {
+                    Ok(info) => {
+                        self.session.info = Some(info);
+                        self.session.status = Status::Active;
+                    }
+                    Err(failure) => {
+                        self.notify(failure.message.clone(), true);
+                        self.session.status = Status::Failed(failure.message);
+                    }
+                }
+                Vec::new()
+            }
+            Response::Buckets { id, result } => {
+                self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::Bucket).collect(), None)))
+            }
+            Response::Objects { id, result } => self.on_page(id, result.map(entries_of)),
+        }
+    }
+}
+
+/// A page as listing entries (common prefixes, then objects) and where the next one starts.
+fn entries_of(page: crate::s3::Page) -> (Vec<Entry>, Option<String>) {
+    let mut entries = Vec::with_capacity(page.prefixes.len() + page.objects.len());
+    entries.extend(page.prefixes.into_iter().map(Entry::Prefix));
+    entries.extend(page.objects.into_iter().map(Entry::Object));
+    (entries, page.next)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The session pane's state: which identity, what STS said about it, and where its countdown
+//! stands. Time comes in as a value (`now`), so every threshold is testable without a clock.
+
+use std::time::{Duration, SystemTime};
+
+use crate::credentials::SessionInfo;
+use crate::worker::RequestId;
+
+/// When the countdown changes colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    pub warn: Duration,
+    pub critical: Duration,
+}
+
+/// What the pane shows, in order of urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Starting,
+    Valid,
+    Warning,
+    Critical,
+    Expired,
+    Refreshing,
+    Failed,
+}
+
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Starting => "starting",
+            State::Valid => "valid",
+            State::Warning => "warning",
+            State::Critical => "critical",
+            State::Expired => "expired",
+            State::Refreshing => "refreshing",
+            State::Failed => "failed",
+        }
+    }
+}
+
+/// Time left before `expires_at`, or `None` once it has passed.
+pub fn remaining(expires_at: SystemTime, now: SystemTime) -> Option<Duration> {
+    expires_at.duration_since(now).ok().filter(|d| !d.is_zero())
+}
+
+/// The countdown's level at `now`: long-term keys (no expiry) are always valid.
+pub fn level(expires_at: Option<SystemTime>, now: SystemTime, t: Thresholds) -> State {
+    let Some(at) = expires_at else { return State::Valid };
+    match remaining(at, now) {
+        None => State::Expired,
+        Some(left) if left <= t.critical => State::Critical,
+        Some(left) if left <= t.warn => State::Warning,
+        Some(_) => State::Valid,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for the first StartSession answer.
+    Starting,
+    Active,
+    /// A refresh is in flight; the current credentials are still shown.
+    Refreshing,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPane {
+    pub identity: String,
+    pub kind: &'static str,
+    pub info: Option<SessionInfo>,
+    pub status: Status,
+    /// The StartSession/RefreshSession answer being waited for.
+    pub pending: Option<RequestId>,
+}
+
+impl SessionPane {
+    pub fn new(identity: String, kind: &'static str) -> Self {
+        SessionPane { identity, kind, info: None, status: Status::Starting, pending: None }
+    }
+
+    pub fn state(&self, now: SystemTime, t: Thresholds) -> State {
+        match (&self.status, &self.info) {
+            (Status::Failed(_), _) => State::Failed,
+            (Status::Refreshing, _) => State::Refreshing,
+            (Status::Starting, None) => State::Starting,
+            (_, Some(info)) => level(info.expires_at, now, t),
+            (Status::Active, None) => State::Starting,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Thresholds = Thresholds { warn: Duration::from_secs(600), critical: Duration::from_secs(120) };
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn levels_change_exactly_at_the_thresholds() {
+        let expiry = Some(at(10_000));
+        assert_eq!(level(expiry, at(10_000 - 601), T), State::Valid);
+        assert_eq!(level(expiry, at(10_000 - 600), T), State::Warning);
+        assert_eq!(level(expiry, at(10_000 - 121), T), State::Warning);
+        assert_eq!(level(expiry, at(10_000 - 120), T), State::Critical);
+        assert_eq!(level(expiry, at(10_000 - 1), T), State::Critical);
+        assert_eq!(level(expiry, at(10_000), T), State::Expired);
+        assert_eq!(level(expiry, at(20_000), T), State::Expired);
+        assert_eq!(level(None, at(20_000), T), State::Valid, "long-term keys never expire");
+    }
+
+    #[test]
+    fn remaining_is_none_once_expired() {
+        assert_eq!(remaining(at(100), at(40)), Some(Duration::from_secs(60)));
+        assert_eq!(remaining(at(100), at(100)), None);
+        assert_eq!(remaining(at(100), at(101)), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! The browser pane: breadcrumb, the visible slice of the listing, and a footer with progress.
+//! Only the rows on screen are built, so a million-entry listing costs no more to draw than ten.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+
+use super::{format, theme};
+use crate::app::listing::{Entry, LoadState, Location};
+use crate::app::{App, Focus, Mode};
+use crate::escape::untrusted;
+use crate::timefmt;
+
+fn footer(app: &App) -> Line<'static> {
+    let l = &app.listing;
+    let total = format::count(l.entries.len());
+    let more = if l.is_loading() { "+" } else { "" };
+    let position = if l.view.is_empty() { 0 } else { l.cursor + 1 };
+    let mut left = vec![Span::styled(format!(" sort: {} ", app.sort.label()), theme::hint())];
+    if !l.filter.is_empty() || app.mode == Mode::Filter {
+        left.push(Span::styled(
+            format!(" filter: {} ({} matches) ", untrusted(&l.filter), format::count(l.view.len())),
+            theme::header(),
+        ));
+    }
+    let progress = match &l.load {
+        LoadState::Loading { .. } => format!("{} of {total}{more} loading…", format::count(position)),
+        LoadState::Stopped => format!("{} of {total} (stopped)", format::count(position)),
+        LoadState::Failed(_) => format!("{} of {total} (failed)", format::count(position)),
+        _ if l.refresh.is_some() => format!("{} of {total} refreshing…", format::count(position)),
+        _ => format!("{} of {total}", format::count(position)),
+    };
+    left.push(Span::raw(format!("  {progress} ")));
+    Line::from(left)
+}
+
+fn bucket_row(entry: &Entry) -> Row<'static> {
+    let Entry::Bucket(b) = entry else { return Row::default() };
+    Row::new(vec![
+        Cell::from(Span::styled(untrusted(&b.name).into_owned(), theme::container())),
+        Cell::from(b.region.clone().unwrap_or_default()),
+        Cell::from(b.created.map(timefmt::listing).unwrap_or_default()),
+    ])
+}
+
+fn prefix_row(entry: &Entry, base: &str) -> Row<'static> {
+    let name = untrusted(entry.name(base)).into_owned();
+    match entry {
+        Entry::Object(o) => Row::new(vec![
+            Cell::from(name),
+            Cell::from(Line::from(format::size(o.size)).right_aligned()),
+            Cell::from(o.last_modified.map(timefmt::listing).unwrap_or_default()),
+            Cell::from(o.storage_class.clone().unwrap_or_default()),
+        ]),
+        _ => Row::new(vec![Cell::from(Span::styled(name, theme::container()))]),
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let l = &app.listing;
+    let focused = app.focus == Focus::Browser;
+    let title = Line::from(Span::styled(format!(" {} ", untrusted(&l.location.breadcrumb())), theme::header()));
+    let block = Block::bordered().title(title).title_bottom(footer(app)).border_style(theme::border(focused));
+    let rows = app.list_rows();
+    let visible = l.view.iter().skip(l.offset).take(rows).map(|&i| &l.entries[i]);
+    let (header, widths, body): (Row, Vec<Constraint>, Vec<Row>) = match &l.location {
+        Location::Buckets => (
+            Row::new(["NAME", "REGION", "CREATED"]),
+            vec![Constraint::Min(20), Constraint::Length(14), Constraint::Length(19)],
+            visible.map(bucket_row).collect(),
+        ),
+        Location::Prefix { .. } => {
+            let wide = area.width >= 80;
+            let mut widths = vec![Constraint::Min(20), Constraint::Length(10), Constraint::Length(19)];
+            let mut header = vec!["NAME", "SIZE", "LAST MODIFIED"];
+            if wide {
+                widths.push(Constraint::Length(12));
+                header.push("CLASS");
+            }
+            (Row::new(header), widths, visible.map(|e| prefix_row(e, l.base())).collect())
+        }
+    };
+    let empty = body.is_empty();
+    let table = Table::new(body, widths)
+        .header(header.style(theme::header()))
+        .block(block)
+        .row_highlight_style(if focused { theme::selected() } else { theme::header() });
+    let mut state = TableState::default().with_selected((!empty).then(|| l.cursor.saturating_sub(l.offset)));
+    frame.render_stateful_widget(table, area, &mut state);
+}

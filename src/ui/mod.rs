@@ -1,0 +1,38 @@
+//! Drawing: a pure function of `&App`. It reads no clock (the countdown uses `app.now`) and
+//! changes nothing, so any screen can be rebuilt in a test from messages alone.
+
+mod browser;
+pub mod format;
+mod help;
+pub mod layout;
+mod session;
+mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{App, Mode};
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if layout::too_small(area.width, area.height) {
+        let text = vec![
+            Line::from("Terminal too small"),
+            Line::from(format!("{}x{}: s3lease needs at least {}x{}", area.width, area.height, layout::MIN_WIDTH, layout::MIN_HEIGHT)),
+            Line::from("Enlarge the window, or press q to quit"),
+        ];
+        let [middle] = Layout::vertical([Constraint::Length(3)]).flex(Flex::Center).areas(area);
+        frame.render_widget(Paragraph::new(text).centered().wrap(Wrap { trim: true }), middle);
+        return;
+    }
+    let areas = layout::areas(area, app.focus);
+    session::render(app, frame, areas.session);
+    browser::render(app, frame, areas.browser);
+    status::render(app, frame, areas.status);
+    if app.mode == Mode::Help {
+        help::render(app, frame, area);
+    }
+}
