@@ -71,7 +71,10 @@ pub async fn run(manager: SessionManager, config: AppConfig) -> Result<()> {
     loop {
         let msg = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Key(key))) => {
+                    forced_panic(&key);
+                    Msg::Key(key)
+                }
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(Error::io("reading terminal events", e)),
@@ -89,6 +92,20 @@ pub async fn run(manager: SessionManager, config: AppConfig) -> Result<()> {
     drop(handle.requests);
     handle.task.abort();
     Ok(())
+}
+
+/// Debug builds only: `S3LEASE_DEBUG_PANIC_KEY=F12` makes that key panic, so a test can prove
+/// the panic hook gives the terminal back.
+fn forced_panic(key: &crossterm::event::KeyEvent) {
+    #[cfg(debug_assertions)]
+    if let Ok(name) = std::env::var("S3LEASE_DEBUG_PANIC_KEY")
+        && let Ok(spec) = name.parse::<crate::keymap::KeySpec>()
+        && crate::keymap::KeySpec::from_event(key) == Some(spec)
+    {
+        panic!("forced by S3LEASE_DEBUG_PANIC_KEY for a test");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = key;
 }
 
 /// Sends requests to the worker; false when the app asked to quit.
