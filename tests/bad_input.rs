@@ -476,6 +476,16 @@ fn role_with(extra: &str) -> String {
 
 fn table() -> Vec<Case> {
     let mut cases = vec![
+        // Key bindings are checked before the UI takes the screen.
+        Case::new(
+            "[keys] conflict",
+            Some("[keys]\nfilter = [\"j\"]\n"),
+            &[],
+            &["`j` is bound to both", "`down`", "`filter`"],
+        ),
+        Case::new("[keys] unknown action", Some("[keys]\njump = [\"x\"]\n"), &[], &["`jump`"]),
+        Case::new("[keys] bad key", Some("[keys]\nup = [\"Ctrl-\"]\n"), &[], &["`Ctrl-` is not a key"]),
+        config_case("[keys] not a list", "[keys]\nup = \"k\"\n", &["line 2", "up = \"k\"", "expected a sequence"]),
         // Unknown keys, at every level.
         config_case("unknown top-level key", "regoin = \"eu-west-1\"\n", &["unknown field `regoin`", "line 1"]),
         config_case("misspelled [settings] table", "[setting]\nregion = \"x\"\n", &["unknown field `setting`"]),

@@ -227,6 +227,8 @@ fn the_example_config_parses_and_documents_every_key() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let catalog = Catalog::from_parts(Some((&path, &text)), &[]).unwrap_or_else(|e| panic!("{e}"));
+    crate::keymap::Keymap::with_overrides(&catalog.keys).unwrap_or_else(|e| panic!("the example's [keys]: {e}"));
+    assert!(!catalog.keys.is_empty(), "the example shows [keys]");
     let kinds: std::collections::BTreeSet<&str> = catalog.identities().iter().map(|i| i.spec.kind()).collect();
     assert_eq!(kinds.len(), KINDS.len(), "the example shows every kind: {kinds:?}");
     for key in [
