@@ -53,6 +53,13 @@ impl SessionManager {
 
     /// Starts `name` (or returns its running session), asking `mfa` for codes as needed.
     pub async fn start(&mut self, name: &str, mfa: &mut dyn MfaSource) -> Result<Arc<Session>> {
+        // The hot path: every listing page asks for its session.
+        if let Some(running) = self.sessions.get(name)
+            && running.info.arn.is_some()
+            && running.valid_for(SystemTime::now(), REUSE_MARGIN)
+        {
+            return Ok(running.clone());
+        }
         self.check_chain(name)?;
         let session = self.start_link(name, mfa, false).await?;
         self.with_arn(session).await

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{format, theme};
 use crate::app::listing::{Entry, LoadState, Location};
@@ -16,23 +16,46 @@ fn footer(app: &App) -> Line<'static> {
     let l = &app.listing;
     let total = format::count(l.entries.len());
     let more = if l.is_loading() { "+" } else { "" };
-    let position = if l.view.is_empty() { 0 } else { l.cursor + 1 };
-    let mut left = vec![Span::styled(format!(" sort: {} ", app.sort.label()), theme::hint())];
+    let position = format::count(if l.view.is_empty() { 0 } else { l.cursor + 1 });
+    let mut parts = vec![Span::styled(format!("sort: {}", app.sort.label()), theme::hint())];
     if !l.filter.is_empty() || app.mode == Mode::Filter {
-        left.push(Span::styled(
-            format!(" filter: {} ({} matches) ", untrusted(&l.filter), format::count(l.view.len())),
+        parts.push(Span::styled(
+            format!("filter: {} ({})", untrusted(&l.filter), format::plural(l.view.len(), "match", "matches")),
             theme::header(),
         ));
     }
-    let progress = match &l.load {
-        LoadState::Loading { .. } => format!("{} of {total}{more} loading…", format::count(position)),
-        LoadState::Stopped => format!("{} of {total} (stopped)", format::count(position)),
-        LoadState::Failed(_) => format!("{} of {total} (failed)", format::count(position)),
-        _ if l.refresh.is_some() => format!("{} of {total} refreshing…", format::count(position)),
-        _ => format!("{} of {total}", format::count(position)),
-    };
-    left.push(Span::raw(format!("  {progress} ")));
-    Line::from(left)
+    parts.push(Span::raw(match &l.load {
+        LoadState::Loading { .. } => format!("{position} of {total}{more} loading…"),
+        LoadState::Stopped => format!("{position} of {total} (stopped)"),
+        LoadState::Failed(_) => format!("{position} of {total} (failed)"),
+        _ if l.refresh.is_some() => format!("{position} of {total} refreshing…"),
+        _ => format!("{position} of {total}"),
+    }));
+    let mut spans = vec![Span::raw(" ")];
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme::hint()));
+        }
+        spans.push(part);
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// What an empty pane says instead of showing nothing.
+fn empty_message(app: &App) -> Option<(String, ratatui::style::Style)> {
+    let l = &app.listing;
+    if !l.view.is_empty() {
+        return None;
+    }
+    match &l.load {
+        LoadState::Failed(error) => {
+            Some((format!("Could not list {}:\n{}", l.location.breadcrumb(), untrusted(error)), theme::error()))
+        }
+        LoadState::Loading { .. } => Some(("Listing…".to_string(), theme::hint())),
+        _ if !l.filter.is_empty() => Some(("Nothing matches the filter (Esc clears it).".to_string(), theme::hint())),
+        _ => Some(("Empty: no objects here.".to_string(), theme::hint())),
+    }
 }
 
 fn bucket_row(entry: &Entry) -> Row<'static> {
@@ -73,10 +96,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Location::Prefix { .. } => {
             let wide = area.width >= 80;
             let mut widths = vec![Constraint::Min(20), Constraint::Length(10), Constraint::Length(19)];
-            let mut header = vec!["NAME", "SIZE", "LAST MODIFIED"];
+            let mut header =
+                vec![Cell::from("NAME"), Cell::from(Line::from("SIZE").right_aligned()), Cell::from("LAST MODIFIED")];
             if wide {
                 widths.push(Constraint::Length(12));
-                header.push("CLASS");
+                header.push(Cell::from("CLASS"));
             }
             (Row::new(header), widths, visible.map(|e| prefix_row(e, l.base())).collect())
         }
@@ -88,4 +112,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .row_highlight_style(if focused { theme::selected() } else { theme::header() });
     let mut state = TableState::default().with_selected((!empty).then(|| l.cursor.saturating_sub(l.offset)));
     frame.render_stateful_widget(table, area, &mut state);
+    if let Some((text, style)) = empty_message(app) {
+        // Below the column header, inside the borders.
+        let body = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: area.height.saturating_sub(3),
+        };
+        frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
+    }
 }

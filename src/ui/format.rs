@@ -13,6 +13,34 @@ pub fn count(n: usize) -> String {
     out
 }
 
+/// `text` cut to `width` columns, ending in `…` when something had to go.
+pub fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `1 match`, `2 matches`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 /// Binary units with one decimal: `512 B`, `1.5 KiB`, `3.0 GiB`.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -38,6 +66,17 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn fitting_ends_in_an_ellipsis_only_when_cut() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("exactly10!", 10), "exactly10!");
+        assert_eq!(fit("much too long", 8), "much to…");
+        assert_eq!(fit("鍵鍵鍵鍵", 5), "鍵鍵…", "wide characters count double");
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(plural(1, "match", "matches"), "1 match");
+        assert_eq!(plural(1200, "match", "matches"), "1,200 matches");
     }
 
     #[test]

@@ -23,9 +23,12 @@ fn session_height(height: u16, focus: Focus) -> u16 {
 }
 
 pub fn areas(area: Rect, focus: Focus) -> Areas {
-    let [session, browser, status] =
-        Layout::vertical([Constraint::Length(session_height(area.height, focus)), Constraint::Min(4), Constraint::Length(1)])
-            .areas(area);
+    let [session, browser, status] = Layout::vertical([
+        Constraint::Length(session_height(area.height, focus)),
+        Constraint::Min(4),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     Areas { session, browser, status }
 }
 

@@ -21,7 +21,13 @@ pub fn render(app: &App, frame: &mut Frame) {
     if layout::too_small(area.width, area.height) {
         let text = vec![
             Line::from("Terminal too small"),
-            Line::from(format!("{}x{}: s3lease needs at least {}x{}", area.width, area.height, layout::MIN_WIDTH, layout::MIN_HEIGHT)),
+            Line::from(format!(
+                "{}x{}: s3lease needs at least {}x{}",
+                area.width,
+                area.height,
+                layout::MIN_WIDTH,
+                layout::MIN_HEIGHT
+            )),
             Line::from("Enlarge the window, or press q to quit"),
         ];
         let [middle] = Layout::vertical([Constraint::Length(3)]).flex(Flex::Center).areas(area);

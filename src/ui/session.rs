@@ -3,16 +3,21 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::theme;
+use super::{format, theme};
 use crate::app::session::{State, Status, remaining};
 use crate::app::{App, Focus};
 use crate::duration::Countdown;
 use crate::escape::untrusted;
 
-fn field<'a>(name: &'a str, value: String) -> Line<'a> {
-    Line::from(vec![Span::styled(format!("{name:<8}"), theme::label()), Span::raw(value)])
+/// A labelled value, cut with `…` to the pane's inner width.
+fn field(name: &str, value: &str, width: usize) -> Line<'static> {
+    const LABEL: usize = 9;
+    Line::from(vec![
+        Span::styled(format!("{name:<LABEL$}"), theme::label()),
+        Span::raw(format::fit(value, width.saturating_sub(LABEL))),
+    ])
 }
 
 /// `08:10:32 UTC  in 42m 10s`, or what the state says instead of a countdown.
@@ -20,7 +25,10 @@ fn countdown(app: &App, state: State) -> Span<'static> {
     let info = app.session.info.as_ref();
     let text = match (state, info.and_then(|i| i.expires_at)) {
         (State::Starting, _) => "starting…".to_string(),
-        (State::Failed, _) => "failed".to_string(),
+        (State::Failed, _) => match &app.session.status {
+            Status::Failed(error) => untrusted(error).into_owned(),
+            _ => "failed".to_string(),
+        },
         (_, None) => "long-term keys, no expiry".to_string(),
         (State::Expired, Some(at)) => format!("expired at {} UTC", clock(at)),
         (State::Refreshing, Some(at)) => format!("refreshing… (expires {} UTC)", clock(at)),
@@ -48,29 +56,30 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ]);
     let block = Block::bordered().title(title).border_style(theme::border(focused));
 
-    let mut lines = vec![Line::from(countdown(app, state))];
-    if let Status::Failed(error) = &pane.status {
-        lines.push(Line::from(Span::styled(untrusted(error).into_owned(), theme::error())));
+    let width = usize::from(area.width.saturating_sub(2));
+    // A failure is the whole story: its message gets the pane, wrapped.
+    if state == State::Failed {
+        let error = Paragraph::new(Line::from(countdown(app, state))).block(block).wrap(Wrap { trim: true });
+        frame.render_widget(error, area);
+        return;
     }
+    let mut lines = vec![Line::from(countdown(app, state))];
     match &pane.info {
         Some(info) => {
-            lines.push(field("chain", untrusted(&info.chain).into_owned()));
-            lines.push(field("arn", untrusted(info.arn.as_deref().unwrap_or("(unknown)")).into_owned()));
+            lines.push(field("chain", &untrusted(&info.chain), width));
+            lines.push(field("arn", &untrusted(info.arn.as_deref().unwrap_or("(unknown)")), width));
             if focused {
-                lines.push(field("region", info.region.clone()));
-                lines.push(field("endpoint", untrusted(&info.endpoint).into_owned()));
+                lines.push(field("region", &info.region, width));
+                lines.push(field("endpoint", &untrusted(&info.endpoint), width));
                 if let Some(at) = info.expires_at {
-                    lines.push(field("expires", crate::timefmt::rfc3339(at)));
+                    lines.push(field("expires", &crate::timefmt::rfc3339(at), width));
                 }
                 if let Some(size) = info.packed_policy_size {
-                    lines.push(field("policy", format!("{size}% of the packed session policy limit")));
+                    lines.push(field("policy", &format!("{size}% of the packed session policy limit"), width));
                 }
             }
         }
-        None if matches!(pane.status, Status::Starting) => {
-            lines.push(field("chain", "asking STS…".to_string()));
-        }
-        None => {}
+        None => lines.push(field("chain", "asking STS…", width)),
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -5,12 +5,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::theme;
+use super::{format, theme};
 use crate::app::{App, Mode};
 use crate::escape::untrusted;
 use crate::keymap::Action;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
     let left = match (&app.mode, &app.notice) {
         (Mode::Filter, _) => Line::from(vec![
             Span::styled("/", theme::header()),
@@ -19,18 +20,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled("  Enter keep · Esc clear", theme::hint()),
         ]),
         (_, Some(notice)) => Line::from(Span::styled(
-            untrusted(&notice.text).into_owned(),
+            format::fit(&untrusted(&notice.text), width),
             if notice.error { theme::error() } else { ratatui::style::Style::new() },
         )),
         (_, None) => Line::default(),
     };
-    let hints: Vec<String> = [Action::Help, Action::Filter, Action::Sort, Action::Focus, Action::Quit]
-        .iter()
-        .map(|a| format!("{} {}", app.keymap.describe(*a), a.name()))
-        .collect();
-    let hints = Line::from(Span::styled(hints.join("  "), theme::hint())).right_aligned();
-    let hint_width = u16::try_from(hints.width()).unwrap_or(u16::MAX).min(area.width / 2);
+    // Hints fill what the message leaves, whole ones only, most useful first.
+    let room = width.saturating_sub(left.width() + 2);
+    let mut hints = String::new();
+    for action in [Action::Help, Action::Filter, Action::Sort, Action::Focus, Action::Quit] {
+        let hint = format!("{} {}", app.keymap.describe(action), action.name());
+        let needed = hint.chars().count() + if hints.is_empty() { 0 } else { 2 };
+        if hints.chars().count() + needed > room {
+            break;
+        }
+        if !hints.is_empty() {
+            hints.push_str("  ");
+        }
+        hints.push_str(&hint);
+    }
+    let hint_width = u16::try_from(hints.chars().count()).unwrap_or(0);
     let [left_area, right_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(hint_width)]).areas(area);
     frame.render_widget(Paragraph::new(left), left_area);
-    frame.render_widget(Paragraph::new(hints), right_area);
+    frame.render_widget(Paragraph::new(Line::from(Span::styled(hints, theme::hint()))), right_area);
 }
