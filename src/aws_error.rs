@@ -41,8 +41,12 @@ pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
     pub status: Option<u16>,
-    /// What it was done to, e.g. `bucket demo-data`.
+    /// What it was done to, e.g. `s3://demo-data/logs/`.
     pub resource: Option<String>,
+    /// The bucket involved, for naming an S3 permission the way IAM policies do.
+    pub bucket: Option<String>,
+    /// Who asked, as IAM names it (`assumed-role/Auditor/audit-session`).
+    pub principal: Option<String>,
 }
 
 impl std::error::Error for AwsError {}
@@ -58,7 +62,21 @@ impl AwsError {
             message: message.into(),
             status: None,
             resource: None,
+            bucket: None,
+            principal: None,
         }
+    }
+
+    pub fn in_bucket(mut self, bucket: &str) -> Self {
+        self.bucket = Some(bucket.to_string());
+        self
+    }
+
+    /// Records the caller from its ARN: `arn:aws:sts::123456789012:assumed-role/R/s` becomes
+    /// `assumed-role/R/s`.
+    pub fn by(mut self, arn: Option<&str>) -> Self {
+        self.principal = arn.map(|a| a.splitn(6, ':').nth(5).unwrap_or(a).to_string());
+        self
     }
 
     pub fn as_identity(mut self, identity: &str) -> Self {
@@ -140,6 +158,23 @@ fn find_source<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Err
     None
 }
 
+/// The IAM permission an S3 operation needs, for messages a policy author can act on.
+fn iam_action(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "ListObjectsV2" | "HeadBucket" => "s3:ListBucket",
+        "ListBuckets" => "s3:ListAllMyBuckets",
+        "GetObject" | "HeadObject" => "s3:GetObject",
+        "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => "s3:PutObject",
+        "DeleteObject" | "DeleteObjects" => "s3:DeleteObject",
+        "ListObjectVersions" => "s3:ListBucketVersions",
+        "GetObjectTagging" => "s3:GetObjectTagging",
+        "AssumeRole" => "sts:AssumeRole",
+        "GetSessionToken" => "sts:GetSessionToken",
+        "GetFederationToken" => "sts:GetFederationToken",
+        _ => return None,
+    })
+}
+
 fn classify(code: Option<&str>, status: u16, operation: &str) -> AwsErrorKind {
     use AwsErrorKind::*;
     match code {
@@ -179,7 +214,13 @@ impl fmt::Display for AwsError {
         let op = &self.operation;
         let msg = &self.message;
         match self.kind {
-            AccessDenied => write!(f, "AccessDenied: {op}{on}{who} was refused: {msg}"),
+            AccessDenied => match (iam_action(op), &self.bucket, &self.principal) {
+                (Some(action), Some(bucket), Some(principal)) => write!(
+                    f,
+                    "AccessDenied: {action} on bucket {bucket} as {principal}{who}: {op}{on} was refused: {msg}"
+                ),
+                _ => write!(f, "AccessDenied: {op}{on}{who} was refused: {msg}"),
+            },
             ExpiredToken => {
                 write!(f, "ExpiredToken: {op}{on}{who}: {msg}; refresh the session (start the identity again)")
             }
@@ -236,6 +277,20 @@ mod tests {
         assert_eq!(xml_text(body, "Message").as_deref(), Some("The request signature & more"));
         assert_eq!(xml_text("<Error><Code></Code></Error>", "Code"), None);
         assert_eq!(xml_text("<Error><Code>unterminated", "Code"), None);
+    }
+
+    #[test]
+    fn access_denied_on_s3_speaks_iam() {
+        let e = AwsError::new(AwsErrorKind::AccessDenied, "ListObjectsV2", "http://127.0.0.1:1", "Access Denied")
+            .on("s3://demo-restricted/")
+            .in_bucket("demo-restricted")
+            .by(Some("arn:aws:sts::123456789012:assumed-role/Auditor/audit-session"))
+            .as_identity("auditor");
+        assert_eq!(
+            e.to_string(),
+            "AccessDenied: s3:ListBucket on bucket demo-restricted as assumed-role/Auditor/audit-session \
+             as identity `auditor`: ListObjectsV2 on s3://demo-restricted/ was refused: Access Denied"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and identities, the app-owned credential sessions, the S3 listing worker, the CLI
 //! commands, and the local test bed launcher.
 
+pub mod app;
 pub mod aws_error;
 pub mod cli;
 pub mod clients;
@@ -17,11 +18,10 @@ pub mod identity;
 pub mod keymap;
 pub mod logging;
 pub mod private_file;
+pub mod runtime;
 pub mod s3;
 pub mod testbed;
 pub mod timefmt;
+pub mod ui;
 pub mod validate;
 pub mod worker;
-pub mod app;
-pub mod ui;
-pub mod runtime;

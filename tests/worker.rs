@@ -256,7 +256,12 @@ async fn server_side_faults_come_back_as_failures() {
     let log = proxy.requests();
     let tries =
         |prefix: &str| log.iter().filter(|s| s.request.query_param("prefix").as_deref() == Some(prefix)).count();
-    assert_eq!(tries("expired/"), 1, "an expired token is not retried");
+    assert_eq!(tries("expired/"), 2, "an expired token is retried once, after a refresh, and only once");
+    let seqs: Vec<u64> =
+        log.iter().filter(|s| s.request.query_param("prefix").as_deref() == Some("expired/")).map(|s| s.seq).collect();
+    let refreshed_between =
+        log.iter().any(|s| s.api_action.as_deref() == Some("AssumeRole") && s.seq > seqs[0] && s.seq < seqs[1]);
+    assert!(refreshed_between, "a new AssumeRole between the two tries: {log:#?}");
     assert!(tries("dropped/") >= 1);
     stop(handle).await;
 }

@@ -130,7 +130,11 @@ impl App {
         effects
     }
 
-    pub(super) fn on_page(&mut self, id: RequestId, result: Result<(Vec<Entry>, Option<String>), Failure>) -> Vec<Effect> {
+    pub(super) fn on_page(
+        &mut self,
+        id: RequestId,
+        result: Result<(Vec<Entry>, Option<String>), Failure>,
+    ) -> Vec<Effect> {
         let location = self.listing.location.clone();
         if self.listing.load == (LoadState::Loading { id }) {
             match result {

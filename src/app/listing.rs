@@ -144,7 +144,9 @@ impl Sort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadState {
     /// Waiting for the page answering `id`.
-    Loading { id: RequestId },
+    Loading {
+        id: RequestId,
+    },
     Complete,
     /// The user stopped it (Esc); what arrived stays.
     Stopped,
@@ -347,7 +349,10 @@ mod tests {
         assert_eq!(top.parent(), Some((Location::Buckets, "b".into())));
         assert_eq!(Location::Buckets.parent(), None);
         let odd = Location::Prefix { bucket: "b".into(), prefix: "a/partial".into() };
-        assert_eq!(odd.parent(), Some((Location::Prefix { bucket: "b".into(), prefix: "a/".into() }, "partial".into())));
+        assert_eq!(
+            odd.parent(),
+            Some((Location::Prefix { bucket: "b".into(), prefix: "a/".into() }, "partial".into()))
+        );
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recur
     let identity = session.info.identity.clone();
     let endpoint = session.info.endpoint.clone();
     let Some(uri) = uri else {
-        let buckets = list::list_buckets(&session.s3, &endpoint).await.map_err(|e| e.as_identity(&identity))?;
+        let arn = session.info.arn.as_deref();
+        let buckets = list::list_buckets(&session.s3, &endpoint).await.map_err(|e| e.as_identity(&identity).by(arn))?;
         // The plain format has no region column; only JSON readers would use the lookups.
         super::emit(|out| {
             for b in &buckets {
@@ -122,7 +123,7 @@ pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recur
         }
     });
     while let Some(page) = rx.recv().await {
-        let page = page.map_err(|e| Error::from(e.as_identity(&identity)))?;
+        let page = page.map_err(|e| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref())))?;
         if !super::emit(|out| write_page(out, &page, base, json))? {
             break;
         }

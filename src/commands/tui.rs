@@ -37,7 +37,8 @@ pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) 
     })?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
-            "the terminal UI needs a terminal; for scripts use `s3lease ls`, `whoami`, `env` or `credential-process`".into(),
+            "the terminal UI needs a terminal; for scripts use `s3lease ls`, `whoami`, `env` or `credential-process`"
+                .into(),
         ));
     }
     let config = AppConfig {

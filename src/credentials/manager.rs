@@ -218,7 +218,17 @@ impl SessionManager {
             arn: issued.arn,
             expires_at: issued.credentials.expiry(),
             temporary: issued.credentials.session_token().is_some(),
-            refresh_needs_mfa: own_mfa || source.is_some_and(|s| s.info.refresh_needs_mfa),
+            mfa: own_mfa,
+            refresh_needs_mfa_from: if own_mfa {
+                Some(SystemTime::UNIX_EPOCH)
+            } else {
+                source.and_then(|s| match (s.info.mfa, s.info.expires_at) {
+                    // A refresh reuses the MFA session while it has REUSE_MARGIN left.
+                    (true, Some(end)) => Some(end.checked_sub(REUSE_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH)),
+                    (true, None) => Some(SystemTime::UNIX_EPOCH),
+                    (false, _) => s.info.refresh_needs_mfa_from,
+                })
+            },
             region: self.aws.region.to_string(),
             endpoint: self.aws.s3_endpoint(None),
             packed_policy_size: issued.packed_policy_size,

@@ -19,12 +19,23 @@ pub struct SessionInfo {
     pub expires_at: Option<SystemTime>,
     /// Whether the credentials carry a session token (anything from STS).
     pub temporary: bool,
-    /// Whether starting this identity again needs an MFA code from a person.
-    pub refresh_needs_mfa: bool,
+    /// Whether this identity's own STS call used an MFA code.
+    pub mfa: bool,
+    /// From when a refresh needs an MFA code from a person: at once for an identity with its
+    /// own MFA device, from the end of the MFA session for roles chained from one, never
+    /// (`None`) when no MFA is involved.
+    #[serde(serialize_with = "serialize_time")]
+    pub refresh_needs_mfa_from: Option<SystemTime>,
     pub region: String,
     pub endpoint: String,
     /// Size of the packed session policy and tags, as a percentage of the allowed maximum.
     pub packed_policy_size: Option<i32>,
+}
+
+impl SessionInfo {
+    pub fn refresh_needs_mfa(&self, now: SystemTime) -> bool {
+        self.refresh_needs_mfa_from.is_some_and(|from| now >= from)
+    }
 }
 
 fn serialize_time<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {

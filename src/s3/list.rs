@@ -96,7 +96,7 @@ pub async fn list_page(
         .set_continuation_token(continuation)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(OP, endpoint, &e).on(format!("s3://{bucket}/{prefix}")))?;
+        .map_err(|e| AwsError::from_sdk(OP, endpoint, &e).on(format!("s3://{bucket}/{prefix}")).in_bucket(bucket))?;
     // Endpoints that ignore encoding-type answer without echoing it: take their keys as they are.
     let encoded = out.encoding_type().is_some();
     let decode = |k: &str| if encoded { decode_key(k) } else { k.to_string() };

@@ -6,7 +6,6 @@ mod protocol;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
@@ -81,6 +80,24 @@ async fn session(
     if refresh { manager.refresh(identity, &mut mfa).await } else { manager.start(identity, &mut mfa).await }
 }
 
+/// Runs `call` with the identity's session. If S3 says the token expired anyway (clock skew,
+/// revocation), the session is refreshed and the call made once more; a refresh that needs
+/// an MFA code comes back as `NeedsMfa`, so the app can ask and resume.
+async fn with_retry<T, F, Fut>(sessions: &Mutex<SessionManager>, identity: &str, call: F) -> Result<T>
+where
+    F: Fn(Arc<Session>) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let first = call(session(sessions, identity, None, false).await?).await;
+    match first {
+        Err(Error::Aws(e)) if e.kind == crate::aws_error::AwsErrorKind::ExpiredToken => {
+            tracing::info!(identity, "S3 answered ExpiredToken; refreshing and retrying once");
+            call(session(sessions, identity, None, true).await?).await
+        }
+        other => other,
+    }
+}
+
 async fn serve(
     sessions: Arc<Mutex<SessionManager>>,
     regions: Regions,
@@ -99,27 +116,31 @@ async fn serve(
             Response::Session { id, result: result.map(|s| s.info.clone()).map_err(|e| Failure::from(&e)) }
         }
         Request::ListBuckets { identity, .. } => {
-            let result = async {
-                let s = session(&sessions, &identity, None, false).await?;
-                let endpoint = s.info.endpoint.clone();
-                let mut buckets =
-                    list::list_buckets(&s.s3, &endpoint).await.map_err(|e| Error::from(e.as_identity(&identity)))?;
-                regions.fill(&s, &mut buckets).await;
-                Ok(buckets)
-            }
+            let result = with_retry(&sessions, &identity, |s| {
+                let regions = regions.clone();
+                let identity = identity.clone();
+                async move {
+                    let mut buckets = list::list_buckets(&s.s3, &s.info.endpoint)
+                        .await
+                        .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))?;
+                    regions.fill(&s, &mut buckets).await;
+                    Ok(buckets)
+                }
+            })
             .await;
             Response::Buckets { id, result: result.map_err(|e| Failure::from(&e)) }
         }
         Request::ListObjects { identity, bucket, prefix, continuation, .. } => {
-            let result = async {
-                let s = session(&sessions, &identity, None, false).await?;
-                s.lease.valid_at(SystemTime::now()).map_err(|e| Error::Expired { identity: e.identity, at: e.at })?;
-                let endpoint = s.info.endpoint.clone();
-                let client = regions.client_for(&s, &bucket).await;
-                list::list_page(&client, &endpoint, &bucket, &prefix, Some("/"), continuation)
-                    .await
-                    .map_err(|e| Error::from(e.as_identity(&identity)))
-            }
+            let result = with_retry(&sessions, &identity, |s| {
+                let (regions, identity, bucket, prefix, continuation) =
+                    (regions.clone(), identity.clone(), bucket.clone(), prefix.clone(), continuation.clone());
+                async move {
+                    let client = regions.client_for(&s, &bucket).await;
+                    list::list_page(&client, &s.info.endpoint, &bucket, &prefix, Some("/"), continuation)
+                        .await
+                        .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
+                }
+            })
             .await;
             Response::Objects { id, result: result.map_err(|e| Failure::from(&e)) }
         }
