@@ -109,6 +109,9 @@ impl Ui {
             thresholds: Thresholds { warn: WARN, critical: CRITICAL },
             start,
             mfa_code: None,
+            identities: Vec::new(),
+            refresh_before: Duration::from_secs(300),
+            auto_refresh: true,
         };
         let (app, effects) = App::new(config, now());
         let mut ui = Ui { app, sent: Vec::new() };

@@ -4,10 +4,10 @@
 
 use super::listing::{Entry, Listing, LoadState, Location};
 use super::{App, Effect};
-use crate::worker::{Failure, Request, RequestId};
+use crate::worker::{Failure, FailureKind, Request, RequestId};
 
 impl App {
-    fn page_request(&mut self, location: &Location, continuation: Option<String>) -> (RequestId, Effect) {
+    pub(super) fn page_request(&mut self, location: &Location, continuation: Option<String>) -> (RequestId, Effect) {
         let id = self.issue_id();
         let identity = self.session.identity.clone();
         let request = match location {
@@ -40,7 +40,7 @@ impl App {
     }
 
     /// Cancels whatever the current listing is waiting for.
-    fn halt(&mut self, then: LoadState) -> Vec<Effect> {
+    pub(super) fn halt(&mut self, then: LoadState) -> Vec<Effect> {
         let mut effects = Vec::new();
         if let LoadState::Loading { id } = self.listing.load {
             effects.push(Effect::Send(Request::Cancel { id }));
@@ -130,6 +130,37 @@ impl App {
         effects
     }
 
+    fn page_failed(&mut self, failure: Failure) -> Vec<Effect> {
+        match &failure.kind {
+            // The session needs a code: wait for it, then carry on from this very page.
+            FailureKind::NeedsMfa { identity, serial } => {
+                self.listing.load = LoadState::AwaitingSession;
+                self.open_mfa(identity, serial, None);
+                Vec::new()
+            }
+            FailureKind::AccessDenied => {
+                self.listing.denied = true;
+                self.listing.load = LoadState::Failed(failure.message.clone());
+                // Still climbing: this level is denied too, so up again.
+                if self.climbing {
+                    let effects = self.go_back();
+                    if !effects.is_empty() {
+                        return effects;
+                    }
+                    self.climbing = false;
+                }
+                self.notify(failure.message, true);
+                Vec::new()
+            }
+            _ => {
+                self.climbing = false;
+                self.notify(failure.message.clone(), true);
+                self.listing.load = LoadState::Failed(failure.message);
+                Vec::new()
+            }
+        }
+    }
+
     pub(super) fn on_page(
         &mut self,
         id: RequestId,
@@ -139,6 +170,8 @@ impl App {
         if self.listing.load == (LoadState::Loading { id }) {
             match result {
                 Ok((entries, next)) => {
+                    self.climbing = false;
+                    self.listing.denied = false;
                     self.listing.append(entries);
                     self.listing.next = next.clone();
                     self.listing.scroll_into_view(self.list_rows());
@@ -151,10 +184,7 @@ impl App {
                         None => self.listing.load = LoadState::Complete,
                     }
                 }
-                Err(failure) => {
-                    self.notify(failure.message.clone(), true);
-                    self.listing.load = LoadState::Failed(failure.message);
-                }
+                Err(failure) => return self.page_failed(failure),
             }
             return Vec::new();
         }

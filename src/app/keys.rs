@@ -19,6 +19,8 @@ impl App {
                 Vec::new()
             }
             Mode::Filter => self.on_filter_key(key),
+            Mode::Picker(_) => self.on_picker_key(key),
+            Mode::Mfa(_) => self.on_mfa_key(key),
             Mode::Normal => match self.keymap.action(&key) {
                 Some(action) => self.on_action(action),
                 None => Vec::new(),
@@ -61,6 +63,8 @@ impl App {
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => self.mode = Mode::Help,
+            Action::Identities => self.open_picker(),
+            Action::RefreshSession => return self.refresh_now(),
             Action::Focus => {
                 self.focus = match self.focus {
                     Focus::Browser => Focus::Session,
@@ -90,6 +94,7 @@ impl App {
                 self.listing.move_to(usize::MAX);
                 self.listing.scroll_into_view(self.list_rows());
             }
+            Action::Open if self.listing.denied && self.listing.view.is_empty() => return self.climb(),
             Action::Open => return self.open_selected(),
             Action::Back => return self.go_back(),
             Action::Filter => self.mode = Mode::Filter,

@@ -152,6 +152,9 @@ pub enum LoadState {
     Stopped,
     /// Left for a child listing before it finished; resumes from `next` on return.
     Paused,
+    /// Stopped for want of credentials (an MFA code is being asked for); resumes from `next`
+    /// once the session is back, so no page is lost or listed twice.
+    AwaitingSession,
     Failed(String),
 }
 
@@ -175,6 +178,8 @@ pub struct Listing {
     pub sort: Sort,
     /// Put the cursor on this name once it arrives (coming back up from a child).
     pub select_on_load: Option<String>,
+    /// The last failure was AccessDenied: Enter climbs to a level the identity may list.
+    pub denied: bool,
 }
 
 impl Listing {
@@ -191,6 +196,7 @@ impl Listing {
             filter: String::new(),
             sort,
             select_on_load: None,
+            denied: false,
         }
     }
 

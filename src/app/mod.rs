@@ -3,18 +3,22 @@
 //! `Msg::Worker(response)`, and everything the app wants done leaves as an `Effect`.
 
 pub mod listing;
+pub mod mfa;
+pub mod picker;
 pub mod session;
 
 mod browse;
 mod keys;
+mod sessions;
 
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crossterm::event::KeyEvent;
 
 use self::listing::{Entry, Listing, Location, Sort};
-use self::session::{SessionPane, Status, Thresholds};
+use self::session::{SessionPane, Thresholds};
+use crate::credentials::SessionInfo;
 use crate::keymap::Keymap;
 use crate::worker::{Request, RequestId, Response};
 
@@ -38,12 +42,26 @@ pub enum Focus {
     Session,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Normal,
     /// Typing into the filter.
     Filter,
     Help,
+    /// Choosing an identity to switch to.
+    Picker(picker::Picker),
+    /// Asking for an MFA code.
+    Mfa(mfa::MfaPrompt),
+}
+
+/// An identity as the picker offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityChoice {
+    pub name: String,
+    pub kind: &'static str,
+    /// Where its credentials come from, e.g. `assume-role auditor <- profile bob`.
+    pub chain: String,
+    pub mfa: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +80,17 @@ pub struct AppConfig {
     pub start: Location,
     /// A code given on the command line for the first start of the identity.
     pub mfa_code: Option<String>,
+    /// Every identity that can be switched to, in catalog order.
+    pub identities: Vec<IdentityChoice>,
+    pub refresh_before: Duration,
+    pub auto_refresh: bool,
+}
+
+/// What a pending session request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRequest {
+    Start,
+    Refresh,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +110,15 @@ pub struct App {
     pub notice: Option<Notice>,
     pub width: u16,
     pub height: u16,
+    pub identities: Vec<IdentityChoice>,
+    /// Sessions started in this run, by identity: switching back to one is instant.
+    pub sessions: HashMap<String, SessionInfo>,
+    /// Session requests in flight: which identity, and whether a start or a refresh.
+    pub pending_sessions: HashMap<RequestId, (String, SessionRequest)>,
+    pub refresh_before: Duration,
+    pub auto_refresh: bool,
+    /// Going up after an AccessDenied until a level this identity may list.
+    pub climbing: bool,
     next_id: u64,
 }
 
@@ -102,15 +140,16 @@ impl App {
             notice: None,
             width: 80,
             height: 24,
+            identities: config.identities,
+            sessions: HashMap::new(),
+            pending_sessions: HashMap::new(),
+            refresh_before: config.refresh_before,
+            auto_refresh: config.auto_refresh,
+            climbing: false,
             next_id: 0,
         };
-        let id = app.issue_id();
-        app.session.pending = Some(id);
-        let mut effects = vec![Effect::Send(Request::StartSession {
-            id,
-            identity: app.session.identity.clone(),
-            mfa_code: config.mfa_code.map(zeroize::Zeroizing::new),
-        })];
+        let identity = app.session.identity.clone();
+        let mut effects = vec![app.session_request(&identity, SessionRequest::Start, config.mfa_code)];
         effects.extend(app.enter(config.start, None));
         (app, effects)
     }
@@ -124,7 +163,7 @@ impl App {
         match msg {
             Msg::Tick(now) => {
                 self.now = now;
-                Vec::new()
+                self.auto_refresh()
             }
             Msg::Key(key) => self.on_key(key),
             Msg::Resize { width, height } => {
@@ -149,23 +188,8 @@ impl App {
 
     fn on_response(&mut self, response: Response) -> Vec<Effect> {
         match response {
-            Response::Session { id, result } => {
-                if self.session.pending != Some(id) {
-                    return Vec::new();
-                }
-                self.session.pending = None;
-                match result {
-                    Ok(info) => {
-                        self.session.info = Some(info);
-                        self.session.status = Status::Active;
-                    }
-                    Err(failure) => {
-                        self.notify(failure.message.clone(), true);
-                        self.session.status = Status::Failed(failure.message);
-                    }
-                }
-                Vec::new()
-            }
+            Response::Session { id, result } => self.on_session(id, result),
+            Response::SessionUpdate { info } => self.on_session_update(info),
             Response::Buckets { id, result } => {
                 self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::Bucket).collect(), None)))
             }

@@ -73,11 +73,15 @@ pub struct SessionPane {
     pub status: Status,
     /// The StartSession/RefreshSession answer being waited for.
     pub pending: Option<RequestId>,
+    /// Failed refreshes in a row, for the backoff.
+    pub failures: u32,
+    /// No automatic refresh before this (backing off after a failure).
+    pub retry_at: Option<SystemTime>,
 }
 
 impl SessionPane {
     pub fn new(identity: String, kind: &'static str) -> Self {
-        SessionPane { identity, kind, info: None, status: Status::Starting, pending: None }
+        SessionPane { identity, kind, info: None, status: Status::Starting, pending: None, failures: 0, retry_at: None }
     }
 
     pub fn state(&self, now: SystemTime, t: Thresholds) -> State {
@@ -88,6 +92,22 @@ impl SessionPane {
             (_, Some(info)) => level(info.expires_at, now, t),
             (Status::Active, None) => State::Starting,
         }
+    }
+}
+
+/// How long to wait before retrying after `failures` failed refreshes: 15 s, doubling, at
+/// most 5 minutes.
+pub fn backoff(failures: u32) -> Duration {
+    let secs = 15u64.saturating_mul(1 << failures.saturating_sub(1).min(10));
+    Duration::from_secs(secs.min(300))
+}
+
+/// The lifetime to give something that outlives a request (a presigned URL): what was asked
+/// for, cut to what the credentials have left. The bool says whether it was cut.
+pub fn cap_lifetime(requested: Duration, expires_at: Option<SystemTime>, now: SystemTime) -> (Duration, bool) {
+    match expires_at.map(|at| remaining(at, now).unwrap_or_default()) {
+        Some(left) if left < requested => (left, true),
+        _ => (requested, false),
     }
 }
 
@@ -112,6 +132,25 @@ mod tests {
         assert_eq!(level(expiry, at(10_000), T), State::Expired);
         assert_eq!(level(expiry, at(20_000), T), State::Expired);
         assert_eq!(level(None, at(20_000), T), State::Valid, "long-term keys never expire");
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_ceiling() {
+        let secs: Vec<u64> = (1..=7).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(secs, [15, 30, 60, 120, 240, 300, 300]);
+        assert_eq!(backoff(u32::MAX).as_secs(), 300);
+    }
+
+    #[test]
+    fn lifetimes_are_capped_at_the_credentials_expiry() {
+        let hour = Duration::from_secs(3600);
+        assert_eq!(cap_lifetime(hour, Some(at(1000 + 600)), at(1000)), (Duration::from_secs(600), true));
+        assert_eq!(
+            cap_lifetime(Duration::from_secs(60), Some(at(1000 + 600)), at(1000)),
+            (Duration::from_secs(60), false)
+        );
+        assert_eq!(cap_lifetime(hour, None, at(1000)), (hour, false), "long-term keys do not cap");
+        assert_eq!(cap_lifetime(hour, Some(at(900)), at(1000)), (Duration::ZERO, true), "expired: nothing left");
     }
 
     #[test]

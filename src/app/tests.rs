@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::listing::{LoadState, Location, SortKey};
 use super::session::{State, Thresholds};
 use super::*;
+use crate::app::IdentityChoice;
 use crate::credentials::SessionInfo;
 use crate::s3::{Bucket, Object, Page};
 use crate::worker::{Failure, FailureKind, Request, RequestId, Response};
@@ -25,6 +26,9 @@ fn config(start: Location) -> AppConfig {
         thresholds: Thresholds { warn: Duration::from_secs(600), critical: Duration::from_secs(120) },
         start,
         mfa_code: None,
+        identities: Vec::new(),
+        refresh_before: Duration::from_secs(300),
+        auto_refresh: true,
     }
 }
 
@@ -324,6 +328,7 @@ fn the_countdown_changes_state_at_each_threshold() {
         other => panic!("{other:?}"),
     };
     let expiry = at(T0 + 3600);
+    app.auto_refresh = false; // the thresholds alone; refresh has tests of its own
     app.update(Msg::Worker(Response::Session { id: start, result: Ok(session_info(Some(expiry))) }));
     let state = |app: &mut App, secs_left: u64| {
         app.update(Msg::Tick(at(T0 + 3600 - secs_left)));
@@ -370,4 +375,275 @@ fn help_tab_and_quit() {
     assert!(matches!(app.update(ch('q')).as_slice(), [Effect::Quit]));
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(matches!(app.update(ctrl_c).as_slice(), [Effect::Quit]));
+}
+
+// --- living sessions: refresh, MFA, switching ---------------------------------------------
+
+fn choice(name: &str, kind: &'static str, mfa: bool) -> IdentityChoice {
+    IdentityChoice { name: name.into(), kind, chain: format!("{kind} {name} <- profile bob"), mfa }
+}
+
+/// An app whose session `auditor` is running until `expires_at`, listing `logs/` (complete).
+fn running(expires_at: SystemTime) -> App {
+    let mut cfg = config(logs());
+    cfg.identities = vec![
+        choice("auditor", "assume-role", false),
+        choice("admin", "profile", false),
+        choice("mfa-admin", "assume-role", true),
+    ];
+    let (mut app, effects) = App::new(cfg, at(T0));
+    app.update(Msg::Resize { width: 100, height: 30 });
+    let start = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id: start, result: Ok(session_info(Some(expires_at))) }));
+    let (list, _) = list_request(&effects);
+    app.update(objects_msg(list, page(&["logs/archive/"], &["logs/a", "logs/b"], None)));
+    app
+}
+
+fn session_request_id(effects: &[Effect]) -> RequestId {
+    let ids: Vec<RequestId> = requests(effects)
+        .into_iter()
+        .filter_map(|r| match r {
+            Request::StartSession { id, .. } | Request::RefreshSession { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one session request in {effects:?}");
+    ids[0]
+}
+
+fn refreshes(effects: &[Effect]) -> usize {
+    requests(effects).iter().filter(|r| matches!(r, Request::RefreshSession { .. })).count()
+}
+
+fn needs_mfa() -> Failure {
+    Failure {
+        kind: FailureKind::NeedsMfa {
+            identity: "alice-mfa".into(),
+            serial: "arn:aws:iam::123456789012:mfa/alice".into(),
+        },
+        message: "identity `alice-mfa` needs an MFA code".into(),
+    }
+}
+
+#[test]
+fn auto_refresh_is_scheduled_once_inside_refresh_before() {
+    let mut app = running(at(T0 + 3600));
+    assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 3600 - 301)))), 0, "not before refresh_before");
+    let effects = app.update(Msg::Tick(at(T0 + 3600 - 300)));
+    assert_eq!(refreshes(&effects), 1);
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Refreshing);
+    for s in 1..5 {
+        assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 3600 - 300 + s)))), 0, "only one while it is pending");
+    }
+    let id = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id, result: Ok(session_info(Some(at(T0 + 7200)))) }));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid);
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.starts_with("credentials refreshed")));
+    assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 3600)))), 0, "the new credentials are far from expiry");
+}
+
+#[test]
+fn a_failed_refresh_is_shown_and_retried_with_backoff() {
+    let mut app = running(at(T0 + 3600));
+    let effects = app.update(Msg::Tick(at(T0 + 3300)));
+    let id = session_request_id(&effects);
+    let failure =
+        Failure { kind: FailureKind::Network, message: "cannot reach http://127.0.0.1:1 for AssumeRole".into() };
+    app.update(Msg::Worker(Response::Session { id, result: Err(failure) }));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Warning, "the old credentials still serve");
+    let notice = app.notice.clone().expect("the failure is shown");
+    assert!(
+        notice.error && notice.text.contains("refresh failed: cannot reach") && notice.text.contains("retrying at")
+    );
+    assert_eq!(app.session.retry_at, Some(at(T0 + 3300 + 15)));
+    assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 3314)))), 0, "backing off");
+    let effects = app.update(Msg::Tick(at(T0 + 3315)));
+    assert_eq!(refreshes(&effects), 1, "retried after the backoff");
+    let failure = Failure { kind: FailureKind::Network, message: "still down".into() };
+    app.update(Msg::Worker(Response::Session { id: session_request_id(&effects), result: Err(failure) }));
+    assert_eq!(app.session.retry_at, Some(at(T0 + 3315 + 30)), "the backoff doubles");
+    assert!(app.banner().is_some_and(|b| b.contains("auto-refresh at")), "{:?}", app.banner());
+}
+
+#[test]
+fn the_banner_says_what_will_happen() {
+    let mut app = running(at(T0 + 3600));
+    app.update(Msg::Tick(at(T0 + 1000)));
+    assert_eq!(app.banner(), None, "nothing to say while valid");
+    app.auto_refresh = false;
+    app.update(Msg::Tick(at(T0 + 3600 - 100)));
+    assert_eq!(app.banner().as_deref(), Some("press R to refresh"));
+    app.auto_refresh = true;
+    assert!(app.banner().is_some_and(|b| b.starts_with("auto-refresh at")));
+    if let Some(info) = &mut app.session.info {
+        info.refresh_needs_mfa_from = Some(at(T0));
+    }
+    assert_eq!(app.banner().as_deref(), Some("press R to refresh; you will need an MFA code"));
+    assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 3600 - 90)))), 0, "no automatic refresh that needs a person");
+    app.update(Msg::Tick(at(T0 + 3600)));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Expired);
+}
+
+#[test]
+fn an_mfa_prompt_then_success_resumes_the_listing_from_its_page() {
+    let (mut app, effects) = app_at(logs());
+    let start = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id: start, result: Ok(session_info(Some(at(T0 + 3600)))) }));
+    let (first, _) = list_request(&effects);
+    let effects = app.update(objects_msg(first, page(&[], &["logs/a"], Some("t1"))));
+    let (second, _) = list_request(&effects);
+    // S3 refused the credentials and refreshing them needs a code: the listing waits.
+    app.update(Msg::Worker(Response::Objects { id: second, result: Err(needs_mfa()) }));
+    assert_eq!(app.listing.load, LoadState::AwaitingSession);
+    let Mode::Mfa(prompt) = &app.mode else { panic!("the MFA prompt opens, not {:?}", app.mode) };
+    assert_eq!(prompt.identity, "alice-mfa");
+    for c in "907315".chars() {
+        assert!(app.update(ch(c)).is_empty());
+    }
+    assert!(!format!("{app:?}").contains("907315"), "the code is never in Debug output");
+    let effects = app.update(key(KeyCode::Enter));
+    let refresh = session_request_id(&effects);
+    assert!(
+        matches!(requests(&effects)[0], Request::RefreshSession { mfa_code: Some(code), .. } if code.as_str() == "907315")
+    );
+    let effects =
+        app.update(Msg::Worker(Response::Session { id: refresh, result: Ok(session_info(Some(at(T0 + 7200)))) }));
+    assert_eq!(app.mode, Mode::Normal);
+    let (resumed, token) = list_request(&effects);
+    assert_eq!(token.as_deref(), Some("t1"), "the listing resumes at the page that needed the code");
+    app.update(objects_msg(resumed, page(&[], &["logs/b"], None)));
+    assert_eq!(names(&app), ["a", "b"], "no page lost, none twice");
+    assert_eq!(app.listing.load, LoadState::Complete);
+}
+
+#[test]
+fn a_wrong_mfa_code_keeps_the_prompt_with_awss_message_then_a_right_one_works() {
+    let (mut app, effects) = App::new(config(Location::Buckets), at(T0));
+    let start = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id: start, result: Err(needs_mfa()) }));
+    assert!(matches!(app.mode, Mode::Mfa(_)));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Failed);
+    app.update(ch('1'));
+    app.update(key(KeyCode::Enter));
+    let Mode::Mfa(prompt) = &app.mode else { panic!() };
+    assert_eq!(prompt.error.as_deref(), Some("1 of 6 digits typed"), "a short code is not sent");
+    app.update(ch('x'));
+    let Mode::Mfa(prompt) = &app.mode else { panic!() };
+    assert_eq!(prompt.error.as_deref(), Some("the code is 6 digits"));
+    for c in "23456".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    let id = session_request_id(&effects);
+    let wrong = Failure {
+        kind: FailureKind::AccessDenied,
+        message: "AccessDenied: GetSessionToken as identity `alice-mfa` was refused: MultiFactorAuthentication failed with invalid MFA one time pass code.".into(),
+    };
+    app.update(Msg::Worker(Response::Session { id, result: Err(wrong) }));
+    let Mode::Mfa(prompt) = &app.mode else { panic!("the prompt stays after a wrong code") };
+    assert!(prompt.error.as_deref().is_some_and(|e| e.contains("invalid MFA one time pass code")));
+    assert_eq!(prompt.typed(), 0, "the wrong code is cleared");
+    for c in "654321".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    let id = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id, result: Ok(session_info(Some(at(T0 + 3600)))) }));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid);
+}
+
+#[test]
+fn r_refreshes_now_and_escape_leaves_the_prompt() {
+    let mut app = running(at(T0 + 3600));
+    let effects = app.update(ch('R'));
+    assert_eq!(refreshes(&effects), 1);
+    assert!(app.update(ch('R')).is_empty(), "not twice while one is pending");
+    let id = session_request_id(&effects);
+    app.update(Msg::Worker(Response::Session { id, result: Err(needs_mfa()) }));
+    assert!(matches!(app.mode, Mode::Mfa(_)));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid, "the running session is kept");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("R tries again")));
+}
+
+#[test]
+fn switching_identity_keeps_the_place_and_reuses_running_sessions() {
+    let mut app = running(at(T0 + 3600));
+    app.update(ch('j')); // cursor on "a"
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/a"));
+    app.update(ch('i'));
+    let Mode::Picker(picker) = &app.mode else { panic!("the picker opens") };
+    assert_eq!(app.identities[picker.matches[picker.cursor]].name, "auditor", "starts on the active identity");
+    for c in "admn".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(app.session.identity, "admin");
+    let start = session_request_id(&effects);
+    assert!(matches!(requests(&effects)[0], Request::StartSession { identity, .. } if identity == "admin"));
+    let (relist, _) = list_request(&effects);
+    assert!(
+        matches!(requests(&effects)[1], Request::ListObjects { prefix, identity, .. } if prefix == "logs/" && identity == "admin")
+    );
+    assert!(app.listing.entries.is_empty(), "the old identity's entries are not shown as the new one's");
+    app.update(Msg::Worker(Response::Session { id: start, result: Ok(session_info(None)) }));
+    app.update(objects_msg(relist, page(&["logs/archive/"], &["logs/a", "logs/b"], None)));
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/a"), "the cursor keeps its place");
+
+    // Back to auditor: its session is still running, so no STS call.
+    app.update(ch('i'));
+    for c in "auditor".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(app.session.identity, "auditor");
+    assert!(requests(&effects).iter().all(|r| !matches!(r, Request::StartSession { .. })), "{effects:?}");
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid, "shown at once");
+}
+
+#[test]
+fn denied_after_a_switch_enter_climbs_to_the_nearest_listable_level() {
+    let (mut app, effects) = app_at(Location::Prefix { bucket: "demo-restricted".into(), prefix: "a/b/".into() });
+    let (first, _) = list_request(&effects);
+    let denied = |id| {
+        let failure = Failure {
+            kind: FailureKind::AccessDenied,
+            message: "AccessDenied: s3:ListBucket on bucket demo-restricted as assumed-role/Auditor/audit-session"
+                .into(),
+        };
+        Msg::Worker(Response::Objects { id, result: Err(failure) })
+    };
+    app.update(denied(first));
+    assert!(app.listing.denied);
+    let effects = app.update(key(KeyCode::Enter));
+    let (up, _) = list_request(&effects);
+    assert_eq!(app.listing.location, Location::Prefix { bucket: "demo-restricted".into(), prefix: "a/".into() });
+    let effects = app.update(denied(up));
+    let (up_again, _) = list_request(&effects);
+    assert_eq!(app.listing.location, Location::Prefix { bucket: "demo-restricted".into(), prefix: "".into() });
+    let effects = app.update(denied(up_again));
+    let (buckets, _) = list_request(&effects);
+    assert_eq!(app.listing.location, Location::Buckets, "climbed to the bucket list");
+    let list = vec![Bucket { name: "demo-restricted".into(), created: None, region: None }];
+    app.update(Msg::Worker(Response::Buckets { id: buckets, result: Ok(list) }));
+    assert!(!app.climbing);
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("demo-restricted"));
+}
+
+#[test]
+fn a_session_the_worker_refreshed_on_its_own_updates_the_pane() {
+    let mut app = running(at(T0 + 100));
+    app.auto_refresh = false;
+    app.update(Msg::Tick(at(T0 + 200)));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Expired);
+    app.update(Msg::Worker(Response::SessionUpdate { info: session_info(Some(at(T0 + 3800))) }));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid);
+    let mut other = session_info(Some(at(T0 + 9000)));
+    other.identity = "admin".into();
+    app.update(Msg::Worker(Response::SessionUpdate { info: other }));
+    assert_eq!(app.session.identity, "auditor", "another identity's update only fills the cache");
+    assert!(app.sessions.contains_key("admin"));
 }

@@ -3,9 +3,9 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use crate::app::AppConfig;
 use crate::app::listing::Location;
 use crate::app::session::Thresholds;
+use crate::app::{AppConfig, IdentityChoice};
 use crate::cli::IdentityArgs;
 use crate::clients::AwsContext;
 use crate::config::Catalog;
@@ -48,6 +48,19 @@ pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) 
         thresholds: Thresholds { warn: catalog.settings.warn_before, critical: catalog.settings.critical_before },
         start,
         mfa_code: who.mfa_code.clone(),
+        identities: catalog
+            .identities()
+            .iter()
+            .map(|i| IdentityChoice {
+                name: i.name.clone(),
+                kind: i.spec.kind(),
+                chain: catalog.describe_chain(&i.name),
+                // MFA anywhere in the chain: starting it may ask for a code.
+                mfa: catalog.chain(&i.name).is_ok_and(|c| c.iter().any(|l| l.spec.mfa_serial().is_some())),
+            })
+            .collect(),
+        refresh_before: catalog.settings.refresh_before,
+        auto_refresh: catalog.settings.auto_refresh,
     };
     let aws = AwsContext::new(&catalog.settings).await;
     crate::runtime::run(SessionManager::new(catalog, aws), config).await

@@ -181,6 +181,22 @@ impl Catalog {
         }
     }
 
+    /// The chain as a person reads it, before anything is started:
+    /// `assume-role auditor <- session-token mfa (MFA) <- profile alice`.
+    pub fn describe_chain(&self, name: &str) -> String {
+        match self.chain(name) {
+            Ok(links) => links
+                .iter()
+                .map(|i| {
+                    let mfa = if i.spec.mfa_serial().is_some() { " (MFA)" } else { "" };
+                    format!("{} {}{mfa}", i.spec.kind(), i.name)
+                })
+                .collect::<Vec<_>>()
+                .join(" <- "),
+            Err(e) => format!("(cannot start: {})", e.message),
+        }
+    }
+
     fn names(&self) -> Vec<&str> {
         self.identities.iter().map(|i| i.name.as_str()).collect()
     }

@@ -29,13 +29,22 @@ pub struct SessionManager {
     aws: AwsContext,
     sessions: HashMap<String, Arc<Session>>,
     env: Env,
+    /// Sessions started or refreshed since `take_changes`, for the UI to hear of refreshes it
+    /// did not ask for (a listing that found its credentials expired).
+    changes: Vec<SessionInfo>,
 }
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 impl SessionManager {
     pub fn new(catalog: Arc<Catalog>, aws: AwsContext) -> Self {
-        SessionManager { catalog, aws, sessions: HashMap::new(), env: Arc::new(|k| std::env::var(k).ok()) }
+        SessionManager {
+            catalog,
+            aws,
+            sessions: HashMap::new(),
+            env: Arc::new(|k| std::env::var(k).ok()),
+            changes: Vec::new(),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -44,6 +53,13 @@ impl SessionManager {
 
     pub fn aws(&self) -> &AwsContext {
         &self.aws
+    }
+
+    /// What was started or refreshed since the last call, with caller ARNs known.
+    pub fn take_changes(&mut self) -> Vec<SessionInfo> {
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.retain(|info| info.arn.is_some());
+        changes
     }
 
     /// Sessions started so far in this run, valid or not.
@@ -98,6 +114,7 @@ impl SessionManager {
         let mut updated = (*session).clone();
         updated.info.arn = Some(arn);
         let updated = Arc::new(updated);
+        self.changes.push(updated.info.clone());
         self.sessions.insert(name, updated.clone());
         Ok(updated)
     }
@@ -246,6 +263,7 @@ impl SessionManager {
             }
         };
         let session = Arc::new(Session { info, lease, s3 });
+        self.changes.push(session.info.clone());
         self.sessions.insert(identity.name.clone(), session.clone());
         session
     }

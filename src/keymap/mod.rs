@@ -39,6 +39,8 @@ pub enum Action {
     Filter,
     Sort,
     Reload,
+    Identities,
+    RefreshSession,
     Focus,
     Help,
     Quit,
@@ -47,7 +49,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -59,6 +61,8 @@ impl Action {
         Action::Filter,
         Action::Sort,
         Action::Reload,
+        Action::Identities,
+        Action::RefreshSession,
         Action::Focus,
         Action::Help,
         Action::Quit,
@@ -79,6 +83,8 @@ impl Action {
             Action::Filter => "filter",
             Action::Sort => "sort",
             Action::Reload => "reload",
+            Action::Identities => "identities",
+            Action::RefreshSession => "refresh_session",
             Action::Focus => "focus",
             Action::Help => "help",
             Action::Quit => "quit",
@@ -100,6 +106,8 @@ impl Action {
             Action::Filter => "Filter the list",
             Action::Sort => "Cycle the sort order",
             Action::Reload => "Reload the listing",
+            Action::Identities => "Switch identity (role, federated user, profile)",
+            Action::RefreshSession => "Refresh the session's credentials now",
             Action::Focus => "Switch focus between panes",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit",
@@ -327,6 +335,8 @@ mod tests {
             (Action::Filter, vec![ch('/')]),
             (Action::Sort, vec![ch('s')]),
             (Action::Reload, vec![ch('r')]),
+            (Action::Identities, vec![ch('i')]),
+            (Action::RefreshSession, vec![ch('R'), press(KeyCode::Char('R'), KeyModifiers::SHIFT)]),
             (Action::Focus, vec![plain(KeyCode::Tab)]),
             (Action::Help, vec![ch('?'), press(KeyCode::Char('?'), KeyModifiers::SHIFT)]),
             (Action::Quit, vec![ch('q'), press(KeyCode::Char('c'), KeyModifiers::CONTROL)]),

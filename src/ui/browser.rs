@@ -28,6 +28,7 @@ fn footer(app: &App) -> Line<'static> {
         LoadState::Loading { .. } => format!("{position} of {total}{more} loading…"),
         LoadState::Stopped => format!("{position} of {total} (stopped)"),
         LoadState::Failed(_) => format!("{position} of {total} (failed)"),
+        LoadState::AwaitingSession => format!("{position} of {total}+ waiting for the session"),
         _ if l.refresh.is_some() => format!("{position} of {total} refreshing…"),
         _ => format!("{position} of {total}"),
     }));
@@ -50,8 +51,10 @@ fn empty_message(app: &App) -> Option<(String, ratatui::style::Style)> {
     }
     match &l.load {
         LoadState::Failed(error) => {
-            Some((format!("Could not list {}:\n{}", l.location.breadcrumb(), untrusted(error)), theme::error()))
+            let hint = if l.denied { "\n\nEnter: go up to the nearest level this identity can list" } else { "" };
+            Some((format!("Could not list {}:\n{}{hint}", l.location.breadcrumb(), untrusted(error)), theme::error()))
         }
+        LoadState::AwaitingSession => Some(("Waiting for the session (MFA code)…".to_string(), theme::hint())),
         LoadState::Loading { .. } => Some(("Listing…".to_string(), theme::hint())),
         _ if !l.filter.is_empty() => Some(("Nothing matches the filter (Esc clears it).".to_string(), theme::hint())),
         _ => Some(("Empty: no objects here.".to_string(), theme::hint())),

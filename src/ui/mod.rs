@@ -5,6 +5,8 @@ mod browser;
 pub mod format;
 mod help;
 pub mod layout;
+mod mfa;
+mod picker;
 mod session;
 mod status;
 pub mod theme;
@@ -38,7 +40,10 @@ pub fn render(app: &App, frame: &mut Frame) {
     session::render(app, frame, areas.session);
     browser::render(app, frame, areas.browser);
     status::render(app, frame, areas.status);
-    if app.mode == Mode::Help {
-        help::render(app, frame, area);
+    match &app.mode {
+        Mode::Help => help::render(app, frame, area),
+        Mode::Picker(picker) => picker::render(app, picker, frame, area),
+        Mode::Mfa(prompt) => mfa::render(prompt, frame, area),
+        Mode::Normal | Mode::Filter => {}
     }
 }

@@ -63,7 +63,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(error, area);
         return;
     }
-    let mut lines = vec![Line::from(countdown(app, state))];
+    let mut first = vec![countdown(app, state)];
+    if let Some(banner) = app.banner() {
+        first.push(Span::raw("  "));
+        first.push(Span::styled(format!("⚠ {banner}"), theme::state(state)));
+    }
+    let mut lines = vec![Line::from(first)];
     match &pane.info {
         Some(info) => {
             lines.push(field("chain", &untrusted(&info.chain), width));

@@ -80,6 +80,13 @@ async fn session(
     if refresh { manager.refresh(identity, &mut mfa).await } else { manager.start(identity, &mut mfa).await }
 }
 
+/// Tells the app about sessions started or refreshed while serving a request.
+async fn report_changes(sessions: &Mutex<SessionManager>, responses: &mpsc::UnboundedSender<Response>) {
+    for info in sessions.lock().await.take_changes() {
+        let _ = responses.send(Response::SessionUpdate { info });
+    }
+}
+
 /// Runs `call` with the identity's session. If S3 says the token expired anyway (clock skew,
 /// revocation), the session is refreshed and the call made once more; a refresh that needs
 /// an MFA code comes back as `NeedsMfa`, so the app can ask and resume.
@@ -146,6 +153,7 @@ async fn serve(
         }
         Request::Cancel { .. } => return id,
     };
+    report_changes(&sessions, &responses).await;
     // The app may have gone away (quitting); nothing is waiting for the answer then.
     let _ = responses.send(response);
     id

@@ -86,15 +86,30 @@ impl fmt::Debug for Request {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Session { id: RequestId, result: Result<SessionInfo, Failure> },
-    Buckets { id: RequestId, result: Result<Vec<Bucket>, Failure> },
-    Objects { id: RequestId, result: Result<Page, Failure> },
+    Session {
+        id: RequestId,
+        result: Result<SessionInfo, Failure>,
+    },
+    Buckets {
+        id: RequestId,
+        result: Result<Vec<Bucket>, Failure>,
+    },
+    Objects {
+        id: RequestId,
+        result: Result<Page, Failure>,
+    },
+    /// Unasked: a session was started or refreshed on the way to serving another request.
+    SessionUpdate {
+        info: SessionInfo,
+    },
 }
 
 impl Response {
-    pub fn id(&self) -> RequestId {
+    /// The request this answers; `None` for unasked updates.
+    pub fn id(&self) -> Option<RequestId> {
         match self {
-            Response::Session { id, .. } | Response::Buckets { id, .. } | Response::Objects { id, .. } => *id,
+            Response::Session { id, .. } | Response::Buckets { id, .. } | Response::Objects { id, .. } => Some(*id),
+            Response::SessionUpdate { .. } => None,
         }
     }
 }
