@@ -19,6 +19,11 @@ pub fn listing(t: SystemTime) -> String {
     timestamp(t).strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// `07:14:11`, for times within the session's lifetime.
+pub fn clock(t: SystemTime) -> String {
+    timestamp(t).strftime("%H:%M:%S").to_string()
+}
+
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     text.trim().parse::<Timestamp>().ok().map(SystemTime::from)
 }
@@ -34,6 +39,7 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_418_051);
         assert_eq!(rfc3339(t), "2026-11-23T07:14:11Z");
         assert_eq!(listing(t), "2026-11-23 07:14:11");
+        assert_eq!(clock(t), "07:14:11");
         assert_eq!(parse_rfc3339("2026-11-23T07:14:11Z"), Some(t));
         assert_eq!(parse_rfc3339("2026-11-23T08:14:11+01:00"), Some(t));
         assert_eq!(parse_rfc3339("tomorrow"), None);

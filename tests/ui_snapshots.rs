@@ -111,7 +111,8 @@ impl Ui {
             mfa_code: None,
             identities: Vec::new(),
             refresh_before: Duration::from_secs(300),
-            auto_refresh: true,
+            // The countdown states, still: refreshing on its own is tested in the app's tests.
+            auto_refresh: false,
         };
         let (app, effects) = App::new(config, now());
         let mut ui = Ui { app, sent: Vec::new() };

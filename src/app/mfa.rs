@@ -64,6 +64,9 @@ impl App {
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
             KeyCode::Esc => {
                 self.mode = Mode::Normal;
+                if self.session.status == super::session::Status::AwaitingMfa {
+                    self.session.status = super::session::Status::Failed("no MFA code given".into());
+                }
                 self.notify("no MFA code given; R tries again", true);
             }
             KeyCode::Backspace => {

@@ -62,6 +62,8 @@ pub enum Status {
     Active,
     /// A refresh is in flight; the current credentials are still shown.
     Refreshing,
+    /// Starting needs an MFA code from the user, being asked for.
+    AwaitingMfa,
     Failed(String),
 }
 
@@ -88,7 +90,7 @@ impl SessionPane {
         match (&self.status, &self.info) {
             (Status::Failed(_), _) => State::Failed,
             (Status::Refreshing, _) => State::Refreshing,
-            (Status::Starting, None) => State::Starting,
+            (Status::Starting | Status::AwaitingMfa, None) => State::Starting,
             (_, Some(info)) => level(info.expires_at, now, t),
             (Status::Active, None) => State::Starting,
         }

@@ -78,7 +78,7 @@ impl App {
         match result {
             Ok(info) => {
                 if kind == SessionRequest::Refresh {
-                    let until = info.expires_at.map(crate::timefmt::listing).unwrap_or_default();
+                    let until = info.expires_at.map(crate::timefmt::clock).unwrap_or_default();
                     self.notify(format!("credentials refreshed; valid until {until} UTC"), false);
                 }
                 self.activate(info)
@@ -89,12 +89,8 @@ impl App {
 
     fn session_failed(&mut self, kind: SessionRequest, failure: Failure) -> Vec<Effect> {
         if let FailureKind::NeedsMfa { identity, serial } = &failure.kind {
-            let reason = failure.message.clone();
             self.open_mfa(identity, serial, None);
-            self.session.status = match &self.session.info {
-                Some(_) => Status::Active,
-                None => Status::Failed(reason),
-            };
+            self.session.status = if self.session.info.is_some() { Status::Active } else { Status::AwaitingMfa };
             return Vec::new();
         }
         // A code was just tried: the prompt stays for another go, with AWS's words.
@@ -112,7 +108,7 @@ impl App {
             let retry = self.now + backoff(self.session.failures);
             self.session.retry_at = Some(retry);
             self.notify(
-                format!("refresh failed: {}; retrying at {} UTC", failure.message, crate::timefmt::listing(retry)),
+                format!("refresh failed: {}; retrying at {} UTC", failure.message, crate::timefmt::clock(retry)),
                 true,
             );
         } else {
@@ -178,6 +174,9 @@ impl App {
 
     /// What the session pane says will happen as expiry nears.
     pub fn banner(&self) -> Option<String> {
+        if self.session.status == Status::Refreshing {
+            return None;
+        }
         let info = self.session.info.as_ref()?;
         let expires_at = info.expires_at?;
         let left = remaining(expires_at, self.now);
@@ -194,6 +193,6 @@ impl App {
             Some(retry) => retry,
             None => expires_at.checked_sub(self.refresh_before).unwrap_or(SystemTime::UNIX_EPOCH).max(self.now),
         };
-        Some(format!("auto-refresh at {} UTC (R: now)", crate::timefmt::listing(at)))
+        Some(format!("auto-refresh at {} UTC (R: now)", crate::timefmt::clock(at)))
     }
 }

@@ -347,18 +347,15 @@ fn the_countdown_changes_state_at_each_threshold() {
 fn a_failed_start_is_shown_with_its_error_and_stale_session_answers_are_ignored() {
     let (mut app, _) = app_at(Location::Buckets);
     let failure = Failure {
-        kind: FailureKind::NeedsMfa {
-            identity: "alice-mfa".into(),
-            serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-        },
-        message: "identity `alice-mfa` needs an MFA code".into(),
+        kind: FailureKind::AccessDenied,
+        message: "AccessDenied: AssumeRole on role arn:aws:iam::123456789012:role/Auditor was refused".into(),
     };
     app.update(Msg::Worker(Response::Session { id: RequestId(999), result: Ok(session_info(None)) }));
     assert_eq!(app.session.info, None, "an answer nobody asked for is dropped");
     let id = app.session.pending.expect("waiting for the start");
     app.update(Msg::Worker(Response::Session { id, result: Err(failure) }));
     assert_eq!(app.session.state(app.now, app.thresholds), State::Failed);
-    assert!(matches!(&app.session.status, super::session::Status::Failed(m) if m.contains("needs an MFA code")));
+    assert!(matches!(&app.session.status, super::session::Status::Failed(m) if m.contains("AssumeRole on role")));
 }
 
 #[test]
@@ -523,7 +520,8 @@ fn a_wrong_mfa_code_keeps_the_prompt_with_awss_message_then_a_right_one_works() 
     let start = session_request_id(&effects);
     app.update(Msg::Worker(Response::Session { id: start, result: Err(needs_mfa()) }));
     assert!(matches!(app.mode, Mode::Mfa(_)));
-    assert_eq!(app.session.state(app.now, app.thresholds), State::Failed);
+    assert_eq!(app.session.status, super::session::Status::AwaitingMfa, "waiting for a person is no failure");
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Starting);
     app.update(ch('1'));
     app.update(key(KeyCode::Enter));
     let Mode::Mfa(prompt) = &app.mode else { panic!() };

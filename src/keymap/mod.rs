@@ -106,7 +106,7 @@ impl Action {
             Action::Filter => "Filter the list",
             Action::Sort => "Cycle the sort order",
             Action::Reload => "Reload the listing",
-            Action::Identities => "Switch identity (role, federated user, profile)",
+            Action::Identities => "Switch identity (roles, federation, profiles)",
             Action::RefreshSession => "Refresh the session's credentials now",
             Action::Focus => "Switch focus between panes",
             Action::Help => "Show or hide this help",

@@ -24,24 +24,21 @@ fn field(name: &str, value: &str, width: usize) -> Line<'static> {
 fn countdown(app: &App, state: State) -> Span<'static> {
     let info = app.session.info.as_ref();
     let text = match (state, info.and_then(|i| i.expires_at)) {
+        (State::Starting, _) if app.session.status == Status::AwaitingMfa => "waiting for an MFA code…".to_string(),
         (State::Starting, _) => "starting…".to_string(),
         (State::Failed, _) => match &app.session.status {
             Status::Failed(error) => untrusted(error).into_owned(),
             _ => "failed".to_string(),
         },
         (_, None) => "long-term keys, no expiry".to_string(),
-        (State::Expired, Some(at)) => format!("expired at {} UTC", clock(at)),
-        (State::Refreshing, Some(at)) => format!("refreshing… (expires {} UTC)", clock(at)),
+        (State::Expired, Some(at)) => format!("expired at {} UTC", crate::timefmt::clock(at)),
+        (State::Refreshing, Some(at)) => format!("refreshing… (expires {} UTC)", crate::timefmt::clock(at)),
         (_, Some(at)) => {
             let left = remaining(at, app.now).unwrap_or_default();
-            format!("expires in {} ({} UTC)", Countdown(left), clock(at))
+            format!("expires in {} ({} UTC)", Countdown(left), crate::timefmt::clock(at))
         }
     };
     Span::styled(text, theme::state(state))
-}
-
-fn clock(t: std::time::SystemTime) -> String {
-    crate::timefmt::listing(t).split(' ').nth(1).unwrap_or_default().to_string()
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
