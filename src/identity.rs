@@ -18,6 +18,8 @@ pub enum Origin {
     },
     /// The AWS default credential chain, offered when nothing else is called `default`.
     Builtin,
+    /// Created in the UI during this run.
+    AdHoc,
 }
 
 impl fmt::Display for Origin {
@@ -26,6 +28,7 @@ impl fmt::Display for Origin {
             Origin::Config(path) => write!(f, "{}", path.display()),
             Origin::AwsProfile { file, profile } => write!(f, "{} [{profile}]", file.display()),
             Origin::Builtin => f.write_str("built in"),
+            Origin::AdHoc => f.write_str("created in this run"),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod escape;
 pub mod identity;
 pub mod keymap;
 pub mod logging;
+pub mod policy_templates;
 pub mod private_file;
 pub mod runtime;
 pub mod s3;

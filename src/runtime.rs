@@ -2,7 +2,6 @@
 //! its effects go to the worker; each turn redraws from `&App`. The terminal is restored on
 //! every way out: normal return, error, and panic.
 
-use std::io::Stdout;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, EventStream};
@@ -53,22 +52,39 @@ fn install_panic_hook() {
 
 pub async fn run(manager: SessionManager, config: AppConfig) -> Result<()> {
     install_panic_hook();
+    let _guard = TerminalGuard::enter()?;
+    let terminal =
+        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| Error::io("opening the terminal", e))?;
+    let events = EventStream::new().map(|event| event.map_err(|e| Error::io("reading terminal events", e)));
+    run_loop(terminal, events, manager, config, Duration::from_secs(1), |_| {}).await.map(|_| ())
+}
+
+/// The loop itself, for any backend and any source of terminal events: the binary passes the
+/// real terminal, tests pass `TestBackend` and a channel. `observe` sees the app after every
+/// update. Returns the app as it was when it quit (or the events ended).
+pub async fn run_loop<B, E>(
+    mut terminal: Terminal<B>,
+    mut events: E,
+    manager: SessionManager,
+    config: AppConfig,
+    tick_every: Duration,
+    mut observe: impl FnMut(&App),
+) -> Result<App>
+where
+    B: ratatui::backend::Backend,
+    E: futures::Stream<Item = Result<Event>> + Unpin,
+{
     let mut handle = worker::spawn(manager);
     let (mut app, effects) = App::new(config, SystemTime::now());
-    let _guard = TerminalGuard::enter()?;
-    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
-        Terminal::new(CrosstermBackend::new(std::io::stdout())).map_err(|e| Error::io("opening the terminal", e))?;
-    let size = terminal.size().map_err(|e| Error::io("reading the terminal size", e))?;
+    let size =
+        terminal.size().map_err(|e| Error::io("reading the terminal size", std::io::Error::other(e.to_string())))?;
     app.update(Msg::Resize { width: size.width, height: size.height });
     // The first frame goes out before any request is even sent.
     draw(&mut terminal, &app)?;
-    if !apply(&handle.requests, effects) {
-        return Ok(());
-    }
-
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
+    observe(&app);
+    let mut running = apply(&handle.requests, effects);
+    let mut tick = tokio::time::interval(tick_every);
+    while running {
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => {
@@ -77,21 +93,20 @@ pub async fn run(manager: SessionManager, config: AppConfig) -> Result<()> {
                 }
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(Error::io("reading terminal events", e)),
-                None => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                None => break,
             },
             _ = tick.tick() => Msg::Tick(SystemTime::now()),
             Some(response) = handle.responses.recv() => Msg::Worker(response),
         };
         let effects = app.update(msg);
-        if !apply(&handle.requests, effects) {
-            break;
-        }
+        running = apply(&handle.requests, effects);
         draw(&mut terminal, &app)?;
+        observe(&app);
     }
     drop(handle.requests);
     handle.task.abort();
-    Ok(())
+    Ok(app)
 }
 
 /// Debug builds only: `S3LEASE_DEBUG_PANIC_KEY=F12` makes that key panic, so a test can prove
@@ -122,7 +137,9 @@ fn apply(requests: &tokio::sync::mpsc::UnboundedSender<worker::Request>, effects
     true
 }
 
-fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App) -> Result<()> {
-    terminal.draw(|frame| crate::ui::render(app, frame)).map_err(|e| Error::io("drawing the screen", e))?;
+fn draw<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>, app: &App) -> Result<()> {
+    terminal
+        .draw(|frame| crate::ui::render(app, frame))
+        .map_err(|e| Error::io("drawing the screen", std::io::Error::other(e.to_string())))?;
     Ok(())
 }

@@ -113,6 +113,7 @@ impl Ui {
             refresh_before: Duration::from_secs(300),
             // The countdown states, still: refreshing on its own is tested in the app's tests.
             auto_refresh: false,
+            allow_short_durations: false,
         };
         let (app, effects) = App::new(config, now());
         let mut ui = Ui { app, sent: Vec::new() };

@@ -21,6 +21,7 @@ impl App {
             Mode::Filter => self.on_filter_key(key),
             Mode::Picker(_) => self.on_picker_key(key),
             Mode::Mfa(_) => self.on_mfa_key(key),
+            Mode::AdHoc(_) => self.on_adhoc_key(key),
             Mode::Normal => match self.keymap.action(&key) {
                 Some(action) => self.on_action(action),
                 None => Vec::new(),

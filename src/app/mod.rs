@@ -2,6 +2,7 @@
 //! no clock, no terminal: time arrives as `Msg::Tick(now)`, network answers as
 //! `Msg::Worker(response)`, and everything the app wants done leaves as an `Effect`.
 
+pub mod adhoc;
 pub mod listing;
 pub mod mfa;
 pub mod picker;
@@ -52,6 +53,8 @@ pub enum Mode {
     Picker(picker::Picker),
     /// Asking for an MFA code.
     Mfa(mfa::MfaPrompt),
+    /// Filling in an identity made on the spot.
+    AdHoc(adhoc::AdHocForm),
 }
 
 /// An identity as the picker offers it.
@@ -84,6 +87,8 @@ pub struct AppConfig {
     pub identities: Vec<IdentityChoice>,
     pub refresh_before: Duration,
     pub auto_refresh: bool,
+    /// Durations under STS's minimum are fine (a local test server).
+    pub allow_short_durations: bool,
 }
 
 /// What a pending session request was for.
@@ -117,6 +122,7 @@ pub struct App {
     pub pending_sessions: HashMap<RequestId, (String, SessionRequest)>,
     pub refresh_before: Duration,
     pub auto_refresh: bool,
+    pub allow_short_durations: bool,
     /// Going up after an AccessDenied until a level this identity may list.
     pub climbing: bool,
     next_id: u64,
@@ -145,6 +151,7 @@ impl App {
             pending_sessions: HashMap::new(),
             refresh_before: config.refresh_before,
             auto_refresh: config.auto_refresh,
+            allow_short_durations: config.allow_short_durations,
             climbing: false,
             next_id: 0,
         };
@@ -194,6 +201,14 @@ impl App {
                 self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::Bucket).collect(), None)))
             }
             Response::Objects { id, result } => self.on_page(id, result.map(entries_of)),
+            Response::IdentityAdded { result, .. } => {
+                match result {
+                    Ok(Some(path)) => self.notify(format!("saved to {}", path.display()), false),
+                    Ok(None) => {}
+                    Err(failure) => self.notify(failure.message, true),
+                }
+                Vec::new()
+            }
         }
     }
 }

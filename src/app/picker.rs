@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use super::adhoc::AdHocKind;
 use super::listing::{Listing, LoadState};
 use super::session::SessionPane;
 use super::{App, Effect, IdentityChoice, Mode, SessionRequest};
@@ -15,7 +16,18 @@ pub struct Picker {
     pub query: String,
     /// Indices into `App::identities`, best match first.
     pub matches: Vec<usize>,
+    /// Over the matches, then the two "new identity" rows below them.
     pub cursor: usize,
+}
+
+/// The rows after the identities: make one on the spot.
+pub const NEW_ROWS: [(AdHocKind, &str); 2] =
+    [(AdHocKind::AssumeRole, "+ assume a role by ARN…"), (AdHocKind::Federation, "+ get a federation token…")];
+
+impl Picker {
+    fn last_row(&self) -> usize {
+        self.matches.len() + NEW_ROWS.len() - 1
+    }
 }
 
 /// Identities matching `query`, best first; all of them, in order, for an empty query.
@@ -54,17 +66,21 @@ impl App {
             KeyCode::Esc => self.mode = Mode::Normal,
             KeyCode::Up => picker.cursor = picker.cursor.saturating_sub(1),
             KeyCode::Char('p') if ctrl => picker.cursor = picker.cursor.saturating_sub(1),
-            KeyCode::Down => picker.cursor = (picker.cursor + 1).min(picker.matches.len().saturating_sub(1)),
-            KeyCode::Char('n') if ctrl => {
-                picker.cursor = (picker.cursor + 1).min(picker.matches.len().saturating_sub(1))
-            }
-            KeyCode::Enter => {
-                if let Some(&index) = picker.matches.get(picker.cursor) {
+            KeyCode::Down => picker.cursor = (picker.cursor + 1).min(picker.last_row()),
+            KeyCode::Char('n') if ctrl => picker.cursor = (picker.cursor + 1).min(picker.last_row()),
+            KeyCode::Enter => match picker.matches.get(picker.cursor) {
+                Some(&index) => {
                     let name = self.identities[index].name.clone();
                     self.mode = Mode::Normal;
                     return self.switch_to(&name);
                 }
-            }
+                None => {
+                    let row = picker.cursor - picker.matches.len();
+                    if let Some((kind, _)) = NEW_ROWS.get(row) {
+                        self.open_adhoc(*kind);
+                    }
+                }
+            },
             KeyCode::Backspace => {
                 picker.query.pop();
                 picker.matches = rank(&self.identities, &picker.query);

@@ -29,6 +29,7 @@ fn config(start: Location) -> AppConfig {
         identities: Vec::new(),
         refresh_before: Duration::from_secs(300),
         auto_refresh: true,
+        allow_short_durations: false,
     }
 }
 

@@ -61,6 +61,7 @@ pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) 
             .collect(),
         refresh_before: catalog.settings.refresh_before,
         auto_refresh: catalog.settings.auto_refresh,
+        allow_short_durations: catalog.settings.allow_short_durations,
     };
     let aws = AwsContext::new(&catalog.settings).await;
     crate::runtime::run(SessionManager::new(catalog, aws), config).await

@@ -3,6 +3,7 @@
 //! sources that name nothing, cycles); STS limits are checked when an identity starts.
 
 pub mod aws_profiles;
+pub mod save;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -136,6 +137,24 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Adds an identity made at run time, checking its name and its source chain.
+    pub fn add(&mut self, identity: Identity) -> Result<(), ConfigError> {
+        if self.get(&identity.name).is_some() {
+            return Err(ConfigError {
+                file: origin_file(&identity.origin),
+                context: Some(format!("identity `{}`", identity.name)),
+                message: "that name is taken; pick another".into(),
+            });
+        }
+        let name = identity.name.clone();
+        self.identities.push(identity);
+        if let Err(e) = self.chain(&name) {
+            self.identities.pop();
+            return Err(e);
+        }
+        Ok(())
+    }
+
     pub fn identities(&self) -> &[Identity] {
         &self.identities
     }
@@ -218,6 +237,7 @@ fn origin_file(origin: &Origin) -> PathBuf {
     match origin {
         Origin::Config(path) | Origin::AwsProfile { file: path, .. } => path.clone(),
         Origin::Builtin => PathBuf::from("(built in)"),
+        Origin::AdHoc => PathBuf::from("(created in this run)"),
     }
 }
 

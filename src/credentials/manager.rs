@@ -55,6 +55,29 @@ impl SessionManager {
         &self.aws
     }
 
+    /// Adds an identity made at run time; saved to the config file too with `save`.
+    pub fn add_identity(
+        &mut self,
+        identity: crate::identity::Identity,
+        save: bool,
+    ) -> Result<Option<std::path::PathBuf>> {
+        let path = match save {
+            true => Some(
+                self.catalog
+                    .config_file
+                    .clone()
+                    .or_else(crate::config::default_config_path)
+                    .ok_or_else(|| Error::Usage("no config file location to save the identity in".into()))?,
+            ),
+            false => None,
+        };
+        Arc::make_mut(&mut self.catalog).add(identity.clone())?;
+        if let Some(path) = &path {
+            crate::config::save::append_identity(path, &identity)?;
+        }
+        Ok(path)
+    }
+
     /// What was started or refreshed since the last call, with caller ARNs known.
     pub fn take_changes(&mut self) -> Vec<SessionInfo> {
         let mut changes = std::mem::take(&mut self.changes);

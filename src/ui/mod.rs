@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App`. It reads no clock (the countdown uses `app.now`) and
 //! changes nothing, so any screen can be rebuilt in a test from messages alone.
 
+mod adhoc;
 mod browser;
 pub mod format;
 mod help;
@@ -44,6 +45,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Help => help::render(app, frame, area),
         Mode::Picker(picker) => picker::render(app, picker, frame, area),
         Mode::Mfa(prompt) => mfa::render(prompt, frame, area),
+        Mode::AdHoc(form) => adhoc::render(app, form, frame, area),
         Mode::Normal | Mode::Filter => {}
     }
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{format, theme};
-use crate::app::picker::Picker;
+use crate::app::picker::{NEW_ROWS, Picker};
 use crate::app::session::{level, remaining};
 use crate::app::{App, IdentityChoice};
 use crate::duration::Countdown;
@@ -30,12 +30,28 @@ fn status(app: &App, choice: &IdentityChoice) -> Span<'static> {
     }
 }
 
+fn identity_line(app: &App, choice: &IdentityChoice, width: usize) -> Line<'static> {
+    let active = choice.name == app.session.identity;
+    let name = format!("{}{:<16}", if active { "● " } else { "  " }, untrusted(&choice.name));
+    let kind = format!(" {:<14}", choice.kind);
+    let used = name.chars().count() + kind.chars().count() + 9 + 2;
+    Line::from(vec![
+        Span::styled(name, theme::header()),
+        Span::styled(kind, theme::label()),
+        status(app, choice),
+        Span::raw("  "),
+        Span::raw(format::fit(&untrusted(&choice.chain), width.saturating_sub(used))),
+    ])
+}
+
 pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(100);
-    let height = area.height.saturating_sub(2).min(u16::try_from(picker.matches.len()).unwrap_or(u16::MAX) + 4);
+    let entries = picker.matches.len() + NEW_ROWS.len();
+    let height = area.height.saturating_sub(2).min(u16::try_from(entries).unwrap_or(u16::MAX) + 4);
     let [vertical] = Layout::vertical([Constraint::Length(height.max(5))]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
     let inner_width = usize::from(popup.width.saturating_sub(2));
+    // Identities, then the "new identity" rows: one list, scrolled to keep the cursor in view.
     let rows = usize::from(popup.height.saturating_sub(4));
     let first = picker.cursor.saturating_sub(rows.saturating_sub(1));
     let mut lines = vec![
@@ -46,20 +62,14 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
         ]),
         Line::from(Span::styled(format!("{} of {}", picker.matches.len(), app.identities.len()), theme::hint())),
     ];
-    for (row, &index) in picker.matches.iter().enumerate().skip(first).take(rows) {
-        let choice = &app.identities[index];
-        let active = choice.name == app.session.identity;
-        let name = format!("{}{:<16}", if active { "● " } else { "  " }, untrusted(&choice.name));
-        let kind = format!(" {:<14}", choice.kind);
-        let used = name.chars().count() + kind.chars().count() + 9 + 2;
-        let chain = format::fit(&untrusted(&choice.chain), inner_width.saturating_sub(used));
-        let mut line = Line::from(vec![
-            Span::styled(name, theme::header()),
-            Span::styled(kind, theme::label()),
-            status(app, choice),
-            Span::raw("  "),
-            Span::raw(chain),
-        ]);
+    for row in (first..entries).take(rows) {
+        let mut line = match picker.matches.get(row) {
+            Some(&index) => identity_line(app, &app.identities[index], inner_width),
+            None => {
+                let (_, label) = NEW_ROWS[row - picker.matches.len()];
+                Line::from(Span::styled(format!("  {label}"), theme::container()))
+            }
+        };
         if row == picker.cursor {
             line = line.style(theme::selected());
         }

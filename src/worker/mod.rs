@@ -54,6 +54,12 @@ async fn run(
                     }
                     continue;
                 }
+                // Added here, in order, so requests that use the new identity find it.
+                if let Request::AddIdentity { id, identity, save } = request {
+                    let result = sessions.lock().await.add_identity(*identity, save);
+                    let _ = responses.send(Response::IdentityAdded { id, result: result.map_err(|e| Failure::from(&e)) });
+                    continue;
+                }
                 let id = request.id();
                 let handle = tasks.spawn(serve(sessions.clone(), regions.clone(), request, responses.clone()));
                 running.insert(id, handle);
@@ -151,7 +157,7 @@ async fn serve(
             .await;
             Response::Objects { id, result: result.map_err(|e| Failure::from(&e)) }
         }
-        Request::Cancel { .. } => return id,
+        Request::Cancel { .. } | Request::AddIdentity { .. } => return id,
     };
     report_changes(&sessions, &responses).await;
     // The app may have gone away (quitting); nothing is waiting for the answer then.

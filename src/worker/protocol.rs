@@ -42,6 +42,12 @@ pub enum Request {
     Cancel {
         id: RequestId,
     },
+    /// An identity made in the UI: add it (and with `save`, append it to the config file).
+    AddIdentity {
+        id: RequestId,
+        identity: Box<crate::identity::Identity>,
+        save: bool,
+    },
 }
 
 impl Request {
@@ -51,7 +57,8 @@ impl Request {
             | Request::RefreshSession { id, .. }
             | Request::ListBuckets { id, .. }
             | Request::ListObjects { id, .. }
-            | Request::Cancel { id } => *id,
+            | Request::Cancel { id }
+            | Request::AddIdentity { id, .. } => *id,
         }
     }
 }
@@ -80,6 +87,12 @@ impl fmt::Debug for Request {
                 .field("continuation", &continuation.is_some())
                 .finish(),
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
+            Request::AddIdentity { id, identity, save } => f
+                .debug_struct("AddIdentity")
+                .field("id", id)
+                .field("identity", &identity.name)
+                .field("save", save)
+                .finish(),
         }
     }
 }
@@ -102,13 +115,21 @@ pub enum Response {
     SessionUpdate {
         info: SessionInfo,
     },
+    /// The identity was added; `Some(path)` when it was also saved there.
+    IdentityAdded {
+        id: RequestId,
+        result: Result<Option<std::path::PathBuf>, Failure>,
+    },
 }
 
 impl Response {
     /// The request this answers; `None` for unasked updates.
     pub fn id(&self) -> Option<RequestId> {
         match self {
-            Response::Session { id, .. } | Response::Buckets { id, .. } | Response::Objects { id, .. } => Some(*id),
+            Response::Session { id, .. }
+            | Response::Buckets { id, .. }
+            | Response::Objects { id, .. }
+            | Response::IdentityAdded { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }

@@ -1,0 +1,57 @@
+//! The form for an identity made on the spot: one line per field, its problem underneath as
+//! it is typed.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::{format, theme};
+use crate::app::App;
+use crate::app::adhoc::{AdHocForm, Context, Field};
+use crate::escape::untrusted;
+
+pub fn render(app: &App, form: &AdHocForm, frame: &mut Frame, area: Rect) {
+    let ctx = Context { identities: &app.identities, allow_short: app.allow_short_durations };
+    let width = area.width.saturating_sub(4).min(96);
+    let inner = usize::from(width.saturating_sub(2));
+    let focused = form.focused();
+    let mut lines = Vec::new();
+    for field in form.fields() {
+        let here = field == focused;
+        let value = match field {
+            Field::Policy => format!("◀ {} ▶", form.policy.label()),
+            Field::Save => (if form.save { "[x] append to the config file" } else { "[ ] this run only" }).to_string(),
+            _ => untrusted(form.value(field)).into_owned(),
+        };
+        let cursor = if here && !matches!(field, Field::Policy | Field::Save) { "▏" } else { "" };
+        let mut line = Line::from(vec![
+            Span::styled(format!("{:<15}", field.label()), if here { theme::header() } else { theme::label() }),
+            Span::raw(format::fit(&format!("{value}{cursor}"), inner.saturating_sub(15))),
+        ]);
+        if here {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+        if (here || form.show_all_errors)
+            && let Some(error) = form.error(field, &ctx)
+        {
+            lines.push(Line::from(Span::styled(
+                format!("{:15}{}", "", format::fit(&untrusted(&error), inner.saturating_sub(15))),
+                theme::error(),
+            )));
+        }
+    }
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height);
+    let [vertical] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
+    let block = Block::bordered()
+        .title(format!(" new identity: {} ", form.title()))
+        .title_bottom(
+            Line::from(Span::styled(" ↑↓ field · ←→ policy · Space save · Enter create · Esc back ", theme::hint()))
+                .right_aligned(),
+        )
+        .border_style(theme::border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
