@@ -2,6 +2,7 @@
 //! its effects go to the worker; each turn redraws from `&App`. The terminal is restored on
 //! every way out: normal return, error, and panic.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, EventStream};
@@ -15,12 +16,18 @@ use crate::credentials::SessionManager;
 use crate::error::{Error, Result};
 use crate::worker;
 
+/// Whether the terminal is ours (raw, alternate screen). Restoring twice is not harmless:
+/// leaving the alternate screen again moves the cursor back over what was printed since,
+/// such as a panic report.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// Raw mode and the alternate screen, undone on drop.
 struct TerminalGuard;
 
 impl TerminalGuard {
     fn enter() -> Result<TerminalGuard> {
         terminal::enable_raw_mode().map_err(|e| Error::io("switching the terminal to raw mode", e))?;
+        TAKEN.store(true, Ordering::SeqCst);
         let guard = TerminalGuard;
         execute!(std::io::stdout(), terminal::EnterAlternateScreen, crossterm::cursor::Hide)
             .map_err(|e| Error::io("entering the alternate screen", e))?;
@@ -28,10 +35,12 @@ impl TerminalGuard {
     }
 }
 
-/// Puts the terminal back as the shell expects it; safe to call more than once.
+/// Puts the terminal back as the shell expects it, once: later calls do nothing.
 pub fn restore_terminal() {
-    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, crossterm::cursor::Show);
-    let _ = terminal::disable_raw_mode();
+    if TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+        let _ = terminal::disable_raw_mode();
+    }
 }
 
 impl Drop for TerminalGuard {

@@ -71,6 +71,7 @@ impl App {
             }
             _ => return Vec::new(),
         };
+        self.notice = None;
         let mut effects = self.halt(LoadState::Paused);
         let parent = std::mem::replace(&mut self.listing, Listing::new(child.clone(), LoadState::Complete, self.sort));
         self.parents.push(parent);
@@ -82,6 +83,9 @@ impl App {
         let up = self.listing.location.parent();
         if self.parents.is_empty() && up.is_none() {
             return Vec::new();
+        }
+        if !self.climbing {
+            self.notice = None;
         }
         let mut effects = self.halt(LoadState::Stopped);
         let left = match (self.parents.pop(), up) {

@@ -22,6 +22,11 @@ impl App {
             Mode::Picker(_) => self.on_picker_key(key),
             Mode::Mfa(_) => self.on_mfa_key(key),
             Mode::AdHoc(_) => self.on_adhoc_key(key),
+            // Nothing is on screen to act on; only quitting makes sense.
+            Mode::Normal if crate::ui::layout::too_small(self.width, self.height) => match self.keymap.action(&key) {
+                Some(Action::Quit) => vec![Effect::Quit],
+                _ => Vec::new(),
+            },
             Mode::Normal => match self.keymap.action(&key) {
                 Some(action) => self.on_action(action),
                 None => Vec::new(),
@@ -76,6 +81,7 @@ impl App {
             Action::Cancel => {
                 if !self.listing.filter.is_empty() {
                     self.listing.set_filter("");
+                    self.listing.scroll_into_view(self.list_rows());
                 } else if self.listing.is_loading() || self.listing.refresh.is_some() {
                     return self.stop();
                 } else {
@@ -93,6 +99,8 @@ impl App {
             }
             Action::Bottom => {
                 self.listing.move_to(usize::MAX);
+                // Still streaming: the end is where the last page will be.
+                self.listing.follow_end = self.listing.is_loading();
                 self.listing.scroll_into_view(self.list_rows());
             }
             Action::Open if self.listing.denied && self.listing.view.is_empty() => return self.climb(),

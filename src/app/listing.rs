@@ -180,6 +180,8 @@ pub struct Listing {
     pub select_on_load: Option<String>,
     /// The last failure was AccessDenied: Enter climbs to a level the identity may list.
     pub denied: bool,
+    /// `G` was pressed while pages were still coming: stay on the last entry as they arrive.
+    pub follow_end: bool,
 }
 
 impl Listing {
@@ -197,6 +199,7 @@ impl Listing {
             sort,
             select_on_load: None,
             denied: false,
+            follow_end: false,
         }
     }
 
@@ -235,6 +238,9 @@ impl Listing {
         if self.sort != Sort::default() || fresh.iter().any(|&i| self.entries[i].is_container()) {
             self.sort_view();
             self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
+        }
+        if self.follow_end {
+            self.cursor = self.view.len().saturating_sub(1);
         }
         if let Some(name) = self.select_on_load.clone()
             && let Some(pos) = self.view.iter().position(|&i| self.entries[i].name(self.base()) == name)
@@ -296,11 +302,13 @@ impl Listing {
 
     /// Moves the cursor by `delta` rows, clamped to the view.
     pub fn move_by(&mut self, delta: isize) {
+        self.follow_end = false;
         let last = self.view.len().saturating_sub(1);
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
     }
 
     pub fn move_to(&mut self, position: usize) {
+        self.follow_end = false;
         self.cursor = position.min(self.view.len().saturating_sub(1));
     }
 

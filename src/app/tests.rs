@@ -646,3 +646,42 @@ fn a_session_the_worker_refreshed_on_its_own_updates_the_pane() {
     assert_eq!(app.session.identity, "auditor", "another identity's update only fills the cache");
     assert!(app.sessions.contains_key("admin"));
 }
+
+#[test]
+fn bottom_while_streaming_follows_the_end_until_another_move() {
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(key(KeyCode::Char('G'))); // before any page
+    let effects = app.update(objects_msg(first, page(&[], &["logs/a", "logs/b"], Some("t"))));
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/b"));
+    let (second, _) = list_request(&effects);
+    let effects = app.update(objects_msg(second, page(&[], &["logs/c", "logs/d"], Some("u"))));
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/d"), "still on the last entry");
+    let (third, _) = list_request(&effects);
+    app.update(ch('k'));
+    app.update(objects_msg(third, page(&[], &["logs/e"], None)));
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/c"), "a move stops the following");
+}
+
+#[test]
+fn esc_on_a_kept_filter_keeps_the_cursor_in_view_and_keys_wait_while_too_small() {
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    let keys: Vec<String> = (0..300).map(|i| format!("logs/{i:03}")).collect();
+    let mut p = page(&[], &[], None);
+    p.objects = keys.iter().map(|k| object(k)).collect();
+    app.update(objects_msg(first, p));
+    app.update(ch('/'));
+    for c in "250".chars() {
+        app.update(ch(c));
+    }
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/250"));
+    let rows = app.list_rows();
+    assert!(app.listing.offset <= app.listing.cursor && app.listing.cursor < app.listing.offset + rows);
+    app.update(Msg::Resize { width: 50, height: 12 });
+    assert!(app.update(key(KeyCode::Enter)).is_empty() && app.update(ch('g')).is_empty());
+    assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/250"), "no blind moves");
+    assert!(matches!(app.update(ch('q')).as_slice(), [Effect::Quit]));
+}

@@ -22,6 +22,17 @@ impl Tmux {
     /// Runs `cmd` (program, arguments and environment changes) in a `width`x`height` terminal.
     /// The pane stays after the program exits, so its last screen and exit status can be read.
     pub fn start(cmd: &Command, width: u16, height: u16) -> Tmux {
+        Self::launch(cmd, width, height, None)
+    }
+
+    /// As [`Tmux::start`], and once the program has exited (and its status is printed) the
+    /// pane's shell runs `after` in the same terminal, e.g. `stty -a` to show the tty modes the
+    /// program left behind.
+    pub fn start_then(cmd: &Command, width: u16, height: u16, after: &str) -> Tmux {
+        Self::launch(cmd, width, height, Some(after))
+    }
+
+    fn launch(cmd: &Command, width: u16, height: u16, after: Option<&str>) -> Tmux {
         let dir = tempfile::tempdir().expect("tmux dir");
         std::fs::write(dir.path().join("tmux.conf"), "set -g remain-on-exit on\nset -g status off\n").unwrap();
         // The pane's shell reports the exit status itself: tmux's own `pane_dead_status` is not
@@ -39,6 +50,9 @@ impl Tmux {
             line.push_str(&format!(" {}", quote(&arg.to_string_lossy())));
         }
         line.push_str(&format!("; printf '\\n{EXIT_MARK}%d]\\n' $?"));
+        if let Some(after) = after {
+            line.push_str(&format!("; {after}"));
+        }
         let tmux = Tmux { dir };
         let status = tmux
             .command()
@@ -82,6 +96,58 @@ impl Tmux {
         let out =
             self.command().args(["capture-pane", "-p", "-S", "-", "-t", "t"]).output().expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen with its attributes as SGR escape sequences (`capture-pane -e`): reverse video,
+    /// colours and bold, which [`Tmux::capture`] drops.
+    pub fn capture_styled(&self) -> String {
+        let out = self.command().args(["capture-pane", "-p", "-e", "-t", "t"]).output().expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A tmux format about the pane, e.g. `#{alternate_on}`, `#{cursor_flag}`, `#{pane_in_mode}`.
+    pub fn display(&self, format: &str) -> String {
+        self.query(format)
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = self
+            .command()
+            .args(["resize-window", "-t", "t", "-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .expect("tmux resize-window");
+        assert!(status.success(), "resize-window {width}x{height}");
+    }
+
+    /// As [`Tmux::wait_until`], against [`Tmux::capture_styled`].
+    pub fn wait_until_styled(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let styled = self.capture_styled();
+            if predicate(&styled) {
+                return styled;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen:\n{}", self.capture());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// As [`Tmux::wait_until`], against the screen and the scrollback.
+    pub fn wait_until_all(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let all = self.capture_all();
+            if predicate(&all) {
+                return all;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen and scrollback:\n{all}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn query(&self, format: &str) -> String {

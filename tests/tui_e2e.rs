@@ -1,0 +1,651 @@
+//! The terminal UI end to end: the real binary in a real terminal (a private tmux server per
+//! test) against the shared seeded moto server. Keys go in with `send-keys`; every check polls
+//! the screen against the deadline, so nothing here depends on how fast the machine is.
+//!
+//! The screen is read back through its parts: the browser's title (the breadcrumb), its rows,
+//! its footer (`sort: name ↑ · 3 of 5`), the status line, and the highlighted row, which is
+//! drawn in reverse video and so is read from `capture-pane -e`.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::proxy::{Action, Gate, Proxy, RequestHead};
+use common::tmux::Tmux;
+use common::*;
+use s3lease::testbed::Seed;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+const BUCKETS: [&str; 4] = ["demo-data", "demo-empty", "demo-eu", "demo-restricted"];
+const PANIC_MESSAGE: &str = "forced by S3LEASE_DEBUG_PANIC_KEY for a test";
+/// Run by the pane's shell after the program: the tty modes it left, then a wait on the
+/// terminal so the pane stays alive (tmux changes a dead pane's cursor and screen).
+const AFTER: &str = "stty -a; read -r _";
+
+fn auditor(sb: &Sandbox, location: Option<&str>) -> std::process::Command {
+    let mut cmd = sb.command();
+    cmd.args(["--identity", "auditor"]);
+    cmd.args(location);
+    cmd
+}
+
+/// The UI as `auditor`, at `location` or the bucket list, in a 120x40 terminal.
+fn tui(sb: &Sandbox, location: Option<&str>) -> Tmux {
+    Tmux::start(&auditor(sb, location), WIDTH, HEIGHT)
+}
+
+// --- Reading the screen -------------------------------------------------------------------
+
+/// The browser's breadcrumb, from its top border: `s3://demo-data/logs/`.
+fn location(screen: &str) -> String {
+    screen
+        .lines()
+        .find_map(|l| l.strip_prefix("┌ s3://"))
+        .and_then(|rest| rest.split(" ─").next())
+        .map(|rest| format!("s3://{rest}"))
+        .unwrap_or_default()
+}
+
+/// The browser's footer without its border: `sort: name ↑ · 3 of 5`.
+fn footer(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.starts_with("└ sort: "))
+        .map(|l| l.trim_start_matches('└').trim_end_matches(['─', '┘']).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The cursor position and progress at the end of the footer: `3 of 5`, `1 of 1,000+ loading…`.
+/// Its parts are set apart by ` · ` (or, in older layouts, by runs of spaces).
+fn progress(screen: &str) -> String {
+    let footer = footer(screen);
+    let last = footer.rsplit_once(" · ").or_else(|| footer.rsplit_once("  ")).map_or("", |(_, p)| p);
+    last.trim().to_string()
+}
+
+/// The rows of the browser between the column header and the footer.
+fn rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("│NAME"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The first column of every row.
+fn names(screen: &str) -> Vec<String> {
+    rows(screen).iter().filter_map(|r| r.split_whitespace().next().map(str::to_string)).collect()
+}
+
+/// The row of the entry `name`, e.g. `demo-eu   eu-west-1   2026-...`.
+fn row<'a>(rows: &'a [String], name: &str) -> &'a str {
+    rows.iter()
+        .find(|r| r.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no row {name:?} in {rows:#?}"))
+}
+
+/// A labelled line of the session pane (`chain`, `arn`), its value with spaces collapsed.
+fn field(screen: &str, label: &str) -> String {
+    let session: Vec<&str> = screen.lines().take_while(|l| !l.starts_with("┌ s3://")).collect();
+    session
+        .iter()
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│'))
+        .find_map(|l| l.strip_prefix(label).filter(|rest| rest.starts_with(' ')))
+        .map(|rest| rest.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The last line: a notice or an error on the left, key hints on the right.
+fn status_line(screen: &str) -> String {
+    screen.lines().last().unwrap_or_default().to_string()
+}
+
+/// The text drawn in reverse video on each line of a `capture-pane -e` screen. tmux carries
+/// attributes from one line to the next, so the state runs across lines.
+fn reversed_runs(styled: &str) -> Vec<String> {
+    let mut reverse = false;
+    let mut runs = Vec::new();
+    for line in styled.lines() {
+        let mut run = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            if c != '\x1b' {
+                if reverse {
+                    run.push(c);
+                }
+                continue;
+            }
+            if chars.next() != Some('[') {
+                continue;
+            }
+            let mut params = String::new();
+            let mut last = '\0';
+            for c in chars.by_ref() {
+                if ('\x40'..='\x7e').contains(&c) {
+                    last = c;
+                    break;
+                }
+                params.push(c);
+            }
+            if last == 'm' {
+                apply_sgr(&params, &mut reverse);
+            }
+        }
+        let run = run.trim();
+        if !run.is_empty() {
+            runs.push(run.to_string());
+        }
+    }
+    runs
+}
+
+/// Follows SGR parameters for reverse video, skipping the arguments of extended colours
+/// (`38;5;7` is a colour, not "reverse").
+fn apply_sgr(params: &str, reverse: &mut bool) {
+    let codes: Vec<&str> = params.split([';', ':']).collect();
+    let mut i = 0;
+    while i < codes.len() {
+        match codes[i] {
+            "" | "0" => *reverse = false,
+            "7" => *reverse = true,
+            "27" => *reverse = false,
+            "38" | "48" | "58" => {
+                i += match codes.get(i + 1) {
+                    Some(&"5") => 2,
+                    Some(&"2") => 4,
+                    _ => 0,
+                };
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// The name on the highlighted row; `None` unless exactly one row is highlighted.
+fn highlighted(styled: &str) -> Option<String> {
+    let runs = reversed_runs(styled);
+    match runs.as_slice() {
+        [one] => one.split_whitespace().next().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Waits until the highlighted row is `name` (the bar is reverse video, so only the styled
+/// screen shows it).
+fn wait_highlight(term: &Tmux, name: &str) {
+    term.wait_until_styled(&format!("the highlight on {name:?}"), |s| highlighted(s).as_deref() == Some(name));
+}
+
+fn wait_progress(term: &Tmux, want: &str) -> String {
+    term.wait_until(&format!("the footer to read {want:?}"), |s| progress(s) == want)
+}
+
+fn wait_location(term: &Tmux, want: &str) -> String {
+    term.wait_until(&format!("the browser at {want}"), |s| location(s) == want)
+}
+
+/// Waits until the listing is complete (no `loading…`, `refreshing…`) and returns the screen.
+fn wait_complete(term: &Tmux, total: &str) -> String {
+    let suffix = format!(" of {total}");
+    term.wait_until(&format!("a complete listing of {total}"), |s| progress(s).ends_with(&suffix))
+}
+
+/// `expires in 59m 58s (08:10:32 UTC)` (or `1h 00m`, or `42s`) as (seconds left, clock).
+fn countdown(screen: &str) -> Option<(u64, String)> {
+    let line = screen.lines().find(|l| l.contains("expires in "))?;
+    let text = line.split("expires in ").nth(1)?.trim_end_matches(['│', ' ']);
+    let (left, clock) = text.split_once(" (")?;
+    let clock = clock.strip_suffix(" UTC)")?;
+    let clock_ok = clock.len() == 8
+        && clock.chars().enumerate().all(|(i, c)| if i == 2 || i == 5 { c == ':' } else { c.is_ascii_digit() });
+    let mut seconds = 0;
+    for part in left.split(' ') {
+        let unit = match part.chars().last()? {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        seconds += unit * part[..part.len() - 1].parse::<u64>().ok()?;
+    }
+    clock_ok.then(|| (seconds, clock.to_string()))
+}
+
+/// The tty flags `stty -a` printed after the program exited.
+fn tty_flags_after_exit(all: &str) -> HashSet<String> {
+    let after = all.rsplit_once("[s3lease exited ").map_or("", |(_, rest)| rest);
+    after.split(|c: char| c.is_whitespace() || c == ';').filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+/// Waits for `stty -a` after the exit and checks the terminal is cooked again: line editing,
+/// echo, signals and output processing all on, as a fresh pane has them.
+fn assert_cooked(term: &Tmux) {
+    let all = term.wait_until_all("stty -a after the exit", |a| {
+        tty_flags_after_exit(a).iter().any(|t| t.trim_start_matches('-') == "iexten")
+    });
+    let flags = tty_flags_after_exit(&all);
+    for flag in ["icanon", "echo", "isig", "iexten", "icrnl", "ixon", "opost", "onlcr"] {
+        assert!(flags.contains(flag), "`{flag}` is on again after the exit; stty -a said:\n{all}");
+        assert!(!flags.contains(&format!("-{flag}")), "`-{flag}` after the exit (still raw); stty -a said:\n{all}");
+    }
+}
+
+fn assert_terminal_given_back(term: &Tmux) {
+    let screen = term.capture();
+    assert_eq!(term.display("#{alternate_on}"), "0", "the alternate screen is left:\n{screen}");
+    assert_eq!(term.display("#{cursor_flag}"), "1", "the cursor is visible again:\n{screen}");
+    assert_eq!(term.display("#{pane_in_mode}"), "0", "the pane is in no tmux mode:\n{screen}");
+    assert_cooked(term);
+}
+
+/// Bucket list loaded, cursor on the first bucket.
+fn wait_buckets(term: &Tmux) -> String {
+    wait_location(term, "s3://");
+    wait_progress(term, &format!("1 of {}", BUCKETS.len()))
+}
+
+/// From the bucket list into `demo-data/`, waiting for each step.
+fn open_demo_data(term: &Tmux) -> String {
+    wait_buckets(term);
+    wait_highlight(term, "demo-data");
+    term.send_keys(&["Enter"]);
+    wait_location(term, "s3://demo-data/");
+    wait_progress(term, "1 of 5")
+}
+
+/// Names under `demo-data/logs/` in the seed, in listing order (the prefix first).
+fn seeded_logs() -> Vec<String> {
+    let mut names = vec!["archive/".to_string()];
+    names.extend((0..Seed::default().prefix_keys).map(|i| format!("event-{i:05}.json")));
+    names
+}
+
+fn count(n: usize) -> String {
+    s3lease::ui::format::count(n)
+}
+
+// --- The tests ----------------------------------------------------------------------------
+
+#[test]
+fn the_session_pane_and_the_bucket_list_show_who_and_what() {
+    let tb = testbed();
+    let sb = Sandbox::new(tb);
+    let term = tui(&sb, None);
+    let screen = term.wait_until("the session and the bucket list", |s| {
+        s.contains("● valid") && field(s, "arn").starts_with("arn:") && progress(s) == "1 of 4"
+    });
+    let first = screen.lines().next().unwrap_or_default();
+    assert!(first.starts_with("┌ auditor (assume-role) ● valid ─"), "session title:\n{screen}");
+    let (left, _) = countdown(&screen).unwrap_or_else(|| panic!("a countdown:\n{screen}"));
+    assert!(left <= 3600, "a 1h session counts down from an hour at most:\n{screen}");
+    assert_eq!(field(&screen, "chain"), "assume-role auditor <- profile bob", "{screen}");
+    let arn = format!("arn:aws:sts::{}:assumed-role/Auditor/audit-session", tb.manifest.account);
+    assert_eq!(field(&screen, "arn"), arn, "{screen}");
+
+    assert_eq!(location(&screen), "s3://");
+    assert!(screen.contains("│NAME ") && screen.contains(" REGION ") && screen.contains(" CREATED "), "{screen}");
+    assert_eq!(names(&screen), BUCKETS, "{screen}");
+    let rows = rows(&screen);
+    for bucket in BUCKETS {
+        let region = if bucket == "demo-eu" { "eu-west-1" } else { tb.manifest.region.as_str() };
+        let cells: Vec<&str> = row(&rows, bucket).split_whitespace().collect();
+        assert_eq!(cells.get(1), Some(&region), "{bucket}'s region:\n{screen}");
+        assert_eq!(cells.len(), 4, "name, region, created date and time:\n{screen}");
+    }
+    wait_highlight(&term, "demo-data");
+    assert!(status_line(&screen).contains("? help  / filter  s sort  Tab focus  q/Ctrl-c quit"), "{screen}");
+
+    // The countdown runs: it changes on its own, with no key pressed.
+    let before = countdown(&screen);
+    term.wait_until("the countdown to tick", |s| countdown(s).is_some_and(|c| Some(&c) != before.as_ref()));
+}
+
+#[test]
+fn browsing_into_a_prefix_of_thousands_of_keys_reaches_the_last_one() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, None);
+    let screen = open_demo_data(&term);
+    assert_eq!(names(&screen), ["logs/", "odd/", "reports/", "shared/", "README.txt"], "{screen}");
+    let listed = rows(&screen);
+    // Prefixes have no size or date; the object has both.
+    assert_eq!(row(&listed, "logs/"), "logs/", "{screen}");
+    let readme: Vec<&str> = row(&listed, "README.txt").split_whitespace().collect();
+    assert_eq!(readme.get(1..3), Some(&["30", "B"][..]), "README.txt's size:\n{screen}");
+    wait_highlight(&term, "logs/");
+
+    term.send_keys(&["Enter"]);
+    wait_location(&term, "s3://demo-data/logs/");
+    let logs = seeded_logs();
+    let total = count(logs.len());
+    let screen = wait_complete(&term, &total);
+    assert_eq!(progress(&screen), format!("1 of {total}"), "the cursor starts on the first entry:\n{screen}");
+    assert_eq!(names(&screen)[..3], logs[..3], "{screen}");
+
+    term.send_keys(&["G"]);
+    let screen = wait_progress(&term, &format!("{total} of {total}"));
+    let last = logs.last().expect("seeded keys");
+    assert_eq!(names(&screen).last(), Some(last), "the last key is on screen:\n{screen}");
+    wait_highlight(&term, last);
+
+    term.send_keys(&["g"]);
+    let screen = wait_progress(&term, &format!("1 of {total}"));
+    assert_eq!(names(&screen).first().map(String::as_str), Some("archive/"), "{screen}");
+    wait_highlight(&term, "archive/");
+
+    // A page down moves by the rows on screen and keeps the cursor visible.
+    let page = rows(&screen).len();
+    term.send_keys(&["PageDown"]);
+    let screen = wait_progress(&term, &format!("{} of {total}", page + 1));
+    assert_eq!(names(&screen).last(), Some(&logs[page]), "{screen}");
+    wait_highlight(&term, &logs[page]);
+}
+
+#[test]
+fn bottom_pressed_while_pages_stream_lands_on_the_last_key_once_they_are_in() {
+    let tb = testbed();
+    // Hold the second page of logs/ so the key is pressed while the listing is provably still
+    // streaming, whatever the machine's speed.
+    let gate = Gate::new();
+    let hold = gate.clone();
+    let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
+        if r.is_list_objects_v2()
+            && r.has_query_key("continuation-token")
+            && r.query_param("prefix").as_deref() == Some("logs/")
+        {
+            Action::hold(&hold)
+        } else {
+            Action::Forward
+        }
+    });
+    let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
+    let term = tui(&sb, Some("s3://demo-data/logs/"));
+    let logs = seeded_logs();
+    let total = count(logs.len());
+
+    // One page of 1,000 (S3 counts the common prefix in it), the next one held.
+    let screen = wait_progress(&term, "1 of 1,000+ loading…");
+    assert!(gate.wait_held(1, common::tmux::DEADLINE), "the second page is requested:\n{screen}");
+    term.send_keys(&["G"]);
+    wait_progress(&term, "1,000 of 1,000+ loading…");
+    wait_highlight(&term, &logs[999]);
+
+    gate.release();
+    let screen = wait_complete(&term, &total);
+    assert_eq!(
+        progress(&screen),
+        format!("{total} of {total}"),
+        "after `G` (bottom) while the listing streamed, the cursor should end on the last key once \
+         every page is in, not stay on the last key of the first page:\n{screen}"
+    );
+    let last = logs.last().expect("seeded keys");
+    assert_eq!(names(&screen).last(), Some(last), "{screen}");
+    wait_highlight(&term, last);
+}
+
+#[test]
+fn the_filter_narrows_the_listing_and_esc_clears_it() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, Some("s3://demo-data/logs/"));
+    let logs = seeded_logs();
+    let total = count(logs.len());
+    let expected: Vec<String> = logs.iter().filter(|n| n.contains("0042")).cloned().collect();
+    assert_eq!(expected.len(), 11, "00042 and 00420-00429: {expected:?}");
+
+    // Typed while the pages may still be arriving: the filter applies to later pages too.
+    term.wait_until("the first rows", |s| names(s).first().map(String::as_str) == Some("archive/"));
+    term.send_keys(&["/"]);
+    term.wait_until("the filter prompt", |s| status_line(s).starts_with("/▏  Enter keep · Esc clear"));
+    term.type_text("0042");
+    term.wait_until("the typed filter", |s| status_line(s).starts_with("/0042▏"));
+    let matches = format!("filter: 0042 ({} matches)", expected.len());
+    let screen = term.wait_until("every match, with the listing complete", |s| {
+        footer(s).contains(&matches) && progress(s) == format!("1 of {total}")
+    });
+    assert_eq!(names(&screen), expected, "only the matching rows:\n{screen}");
+    wait_highlight(&term, "event-00042.json");
+
+    // Esc while typing clears it; the cursor stays on its entry, scrolled into view.
+    term.send_keys(&["Escape"]);
+    let screen = term.wait_until("the filter to clear", |s| !footer(s).contains("filter:"));
+    assert!(!status_line(&screen).starts_with('/'), "the prompt is closed:\n{screen}");
+    let position = logs.iter().position(|n| n == "event-00042.json").expect("seeded") + 1;
+    assert_eq!(progress(&screen), format!("{position} of {total}"), "{screen}");
+    assert!(names(&screen).contains(&"event-00041.json".to_string()), "unfiltered rows:\n{screen}");
+    wait_highlight(&term, "event-00042.json");
+
+    // Typed again, Enter keeps the filter and leaves the prompt.
+    term.send_keys(&["/"]);
+    term.wait_until("the filter prompt", |s| status_line(s).starts_with("/▏"));
+    term.type_text("0042");
+    term.wait_until("the filter", |s| footer(s).contains(&matches) && progress(s) == format!("1 of {total}"));
+    term.send_keys(&["Enter"]);
+    let screen = term.wait_until("the prompt to close", |s| !status_line(s).starts_with('/'));
+    assert!(footer(&screen).contains(&matches), "{screen}");
+    term.send_keys(&["j"]);
+    wait_progress(&term, &format!("2 of {total}"));
+    wait_highlight(&term, "event-00420.json");
+
+    // Esc clears the kept filter too; the cursor stays on its entry, and its row is on screen.
+    term.send_keys(&["Escape"]);
+    let screen = term.wait_until("the filter to clear", |s| !footer(s).contains("filter:"));
+    let position = logs.iter().position(|n| n == "event-00420.json").expect("seeded") + 1;
+    assert_eq!(progress(&screen), format!("{position} of {total}"), "{screen}");
+    assert!(
+        names(&screen).contains(&"event-00420.json".to_string()),
+        "the cursor's row (footer: {}) is on screen after Esc cleared the kept filter:\n{screen}",
+        progress(&screen)
+    );
+    wait_highlight(&term, "event-00420.json");
+}
+
+#[test]
+fn going_back_puts_the_cursor_where_it_was() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, None);
+    open_demo_data(&term);
+    term.send_keys(&["j", "j"]);
+    wait_progress(&term, "3 of 5");
+    wait_highlight(&term, "reports/");
+
+    term.send_keys(&["Enter"]);
+    wait_location(&term, "s3://demo-data/reports/");
+    let screen = wait_progress(&term, "1 of 2");
+    assert_eq!(names(&screen), ["2024/", "2025/"], "{screen}");
+
+    term.send_keys(&["BSpace"]);
+    let screen = wait_location(&term, "s3://demo-data/");
+    assert_eq!(progress(&screen), "3 of 5", "back on reports/:\n{screen}");
+    wait_highlight(&term, "reports/");
+
+    term.send_keys(&["BSpace"]);
+    let screen = wait_location(&term, "s3://");
+    assert_eq!(progress(&screen), "1 of 4", "back on demo-data:\n{screen}");
+    wait_highlight(&term, "demo-data");
+
+    // Back at the top does nothing, and the keys still work.
+    term.send_keys(&["BSpace", "j", "j"]);
+    let screen = wait_progress(&term, "3 of 4");
+    assert_eq!(location(&screen), "s3://");
+    wait_highlight(&term, "demo-eu");
+}
+
+#[test]
+fn opened_at_a_location_it_goes_up_level_by_level_onto_where_it_came_from() {
+    let sb = Sandbox::new(testbed());
+    // 2025/ rather than 2024/: the second entry, so landing on it cannot be the default.
+    let term = tui(&sb, Some("s3://demo-data/reports/2025/"));
+    wait_location(&term, "s3://demo-data/reports/2025/");
+    let screen = wait_progress(&term, "1 of 4");
+    assert_eq!(names(&screen), ["q1/", "q2/", "q3/", "q4/"], "{screen}");
+
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-data/reports/");
+    let screen = wait_progress(&term, "2 of 2");
+    assert_eq!(names(&screen), ["2024/", "2025/"], "{screen}");
+    wait_highlight(&term, "2025/");
+
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-data/");
+    wait_progress(&term, "3 of 5");
+    wait_highlight(&term, "reports/");
+
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://");
+    wait_progress(&term, "1 of 4");
+    wait_highlight(&term, "demo-data");
+}
+
+#[test]
+fn opened_at_2024_it_goes_up_onto_2024() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, Some("s3://demo-data/reports/2024/"));
+    wait_location(&term, "s3://demo-data/reports/2024/");
+    wait_progress(&term, "1 of 4");
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-data/reports/");
+    wait_progress(&term, "1 of 2");
+    wait_highlight(&term, "2024/");
+    // And down again from there: the keys work on the rebuilt parent.
+    term.send_keys(&["Enter"]);
+    wait_location(&term, "s3://demo-data/reports/2024/");
+    let screen = wait_progress(&term, "1 of 4");
+    assert_eq!(names(&screen), ["q1/", "q2/", "q3/", "q4/"], "{screen}");
+}
+
+#[test]
+fn opened_in_a_bucket_of_another_region_it_goes_up_onto_that_bucket() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, Some("s3://demo-eu/eu/"));
+    wait_location(&term, "s3://demo-eu/eu/");
+    let screen = wait_progress(&term, "1 of 1");
+    assert_eq!(names(&screen), ["data.csv"], "listed in eu-west-1:\n{screen}");
+
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-eu/");
+    let screen = wait_progress(&term, "1 of 1");
+    assert_eq!(names(&screen), ["eu/"], "{screen}");
+    wait_highlight(&term, "eu/");
+
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://");
+    wait_progress(&term, "3 of 4");
+    wait_highlight(&term, "demo-eu");
+}
+
+#[test]
+fn a_missing_bucket_shows_the_error_and_the_browser_stays_usable() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, Some("s3://nope-bucket/"));
+    let screen = term.wait_until("the listing to fail", |s| progress(s).ends_with("(failed)"));
+    assert_eq!(location(&screen), "s3://nope-bucket/", "{screen}");
+    assert_eq!(progress(&screen), "0 of 0 (failed)", "{screen}");
+    let pane = rows(&screen).join("\n");
+    assert!(pane.starts_with("Could not list s3://nope-bucket/:\nNoSuchBucket"), "the pane says why:\n{screen}");
+    let status = status_line(&screen);
+    assert!(status.starts_with("NoSuchBucket: ListObjectsV2 on s3://nope-bucket/"), "the status line:\n{screen}");
+    assert!(screen.contains("● valid"), "the session itself is fine:\n{screen}");
+
+    term.send_keys(&["BSpace"]);
+    let screen = wait_buckets(&term);
+    assert_eq!(names(&screen), BUCKETS, "{screen}");
+    term.send_keys(&["j", "k", "Enter"]);
+    wait_location(&term, "s3://demo-data/");
+    wait_progress(&term, "1 of 5");
+}
+
+#[test]
+fn quitting_gives_the_terminal_back_as_it_was() {
+    let sb = Sandbox::new(testbed());
+    let term = Tmux::start_then(&auditor(&sb, None), WIDTH, HEIGHT, AFTER);
+    let screen = wait_buckets(&term);
+    // The flags below mean something: while the UI runs they are the other way round.
+    assert_eq!(term.display("#{alternate_on}"), "1", "the UI draws on the alternate screen:\n{screen}");
+    assert_eq!(term.display("#{cursor_flag}"), "0", "the UI hides the cursor:\n{screen}");
+
+    term.send_keys(&["q"]);
+    assert_eq!(term.wait_exit(), 0, "{}", term.capture_all());
+    assert_terminal_given_back(&term);
+    let all = term.capture_all();
+    assert!(!all.contains("s3://") && !all.contains("● valid"), "the UI is not left on the normal screen:\n{all}");
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_its_message_stays_readable() {
+    let sb = Sandbox::new(testbed());
+    let mut cmd = auditor(&sb, None);
+    // The short report, whatever the developer's shell has: it must fit the screen to be read.
+    cmd.env("S3LEASE_DEBUG_PANIC_KEY", "F12").env("RUST_BACKTRACE", "0");
+    let term = Tmux::start_then(&cmd, WIDTH, HEIGHT, AFTER);
+    let screen = wait_buckets(&term);
+    assert_eq!(term.display("#{alternate_on}"), "1", "{screen}");
+
+    term.send_keys(&["F12"]);
+    assert_eq!(term.wait_exit(), 101, "a panic exits 101:\n{}", term.capture_all());
+    assert_terminal_given_back(&term);
+    // On the normal screen, in full: not drawn on the alternate screen that was thrown away,
+    // and not overwritten by what the shell printed after the exit.
+    let screen = term.capture();
+    assert!(screen.contains("panicked at "), "the panic report is on screen:\n{screen}");
+    assert!(
+        screen.lines().any(|l| l.trim_end() == PANIC_MESSAGE),
+        "the panic message is on a line of its own, intact:\n{screen}"
+    );
+    let panic_at = screen.find("panicked at ").unwrap_or_default();
+    let exited_at = screen.find("[s3lease exited 101]").unwrap_or_default();
+    assert!(panic_at < exited_at, "the report comes before the exit status:\n{screen}");
+}
+
+#[test]
+fn resizing_below_the_minimum_and_back_never_breaks_the_screen() {
+    let sb = Sandbox::new(testbed());
+    let term = tui(&sb, Some("s3://demo-data/logs/"));
+    let logs = seeded_logs();
+    let total = count(logs.len());
+    wait_complete(&term, &total);
+    term.send_keys(&["G"]);
+    wait_progress(&term, &format!("{total} of {total}"));
+    let last = logs.last().expect("seeded keys");
+
+    term.resize(50, 12);
+    let screen = term.wait_for("Terminal too small");
+    assert!(screen.contains("50x12: s3lease needs at least 60x15"), "{screen}");
+    assert!(!screen.contains("s3://"), "nothing of the layout is left over:\n{screen}");
+
+    // Exactly the minimum is enough, and the cursor is kept on screen.
+    term.resize(60, 15);
+    let screen = wait_progress(&term, &format!("{total} of {total}"));
+    assert!(!screen.contains("Terminal too small"), "{screen}");
+    assert_eq!(names(&screen).last(), Some(last), "the cursor's row is still visible:\n{screen}");
+    wait_highlight(&term, last);
+
+    term.resize(100, 30);
+    let screen = term.wait_until("the full layout at 100x30", |s| {
+        s.lines().next().is_some_and(|l| l.chars().count() == 100) && names(s).len() == 30 - 5 - 1 - 3
+    });
+    assert!(!screen.contains("Terminal too small"), "{screen}");
+    assert_eq!(location(&screen), "s3://demo-data/logs/", "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(lines.len(), 30, "{screen}");
+    for line in &lines[..lines.len() - 1] {
+        assert!(line.starts_with(['┌', '│', '└']), "every pane line starts on the left border:\n{screen}");
+        assert!(line.ends_with(['┐', '│', '┘']), "and ends on the right one, at column 100:\n{screen}");
+        assert_eq!(line.chars().count(), 100, "{line:?} in\n{screen}");
+    }
+    assert_eq!(names(&screen).last(), Some(last), "{screen}");
+    wait_highlight(&term, last);
+
+    // The keys still work.
+    term.send_keys(&["k"]);
+    let before_last = &logs[logs.len() - 2];
+    wait_progress(&term, &format!("{} of {total}", count(logs.len() - 1)));
+    wait_highlight(&term, before_last);
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-data/");
+    wait_progress(&term, "1 of 5");
+    wait_highlight(&term, "logs/");
+}
