@@ -91,6 +91,42 @@ pub struct AppConfig {
     pub allow_short_durations: bool,
 }
 
+impl AppConfig {
+    /// The app's start for `identity` (a name in `catalog`) at `start`, with the catalog's
+    /// thresholds and every identity it offers.
+    pub fn for_catalog(
+        catalog: &crate::config::Catalog,
+        identity: &str,
+        start: Location,
+        keymap: Keymap,
+        mfa_code: Option<String>,
+    ) -> AppConfig {
+        let settings = &catalog.settings;
+        AppConfig {
+            identity: identity.to_string(),
+            kind: catalog.get(identity).map_or("profile", |i| i.spec.kind()),
+            keymap,
+            thresholds: Thresholds { warn: settings.warn_before, critical: settings.critical_before },
+            start,
+            mfa_code,
+            identities: catalog
+                .identities()
+                .iter()
+                .map(|i| IdentityChoice {
+                    name: i.name.clone(),
+                    kind: i.spec.kind(),
+                    chain: catalog.describe_chain(&i.name),
+                    // MFA anywhere in the chain: starting it may ask for a code.
+                    mfa: catalog.chain(&i.name).is_ok_and(|c| c.iter().any(|l| l.spec.mfa_serial().is_some())),
+                })
+                .collect(),
+            refresh_before: settings.refresh_before,
+            auto_refresh: settings.auto_refresh,
+            allow_short_durations: settings.allow_short_durations,
+        }
+    }
+}
+
 /// What a pending session request was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionRequest {

@@ -4,8 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use crate::app::listing::Location;
-use crate::app::session::Thresholds;
-use crate::app::{AppConfig, IdentityChoice};
+use crate::app::AppConfig;
 use crate::cli::IdentityArgs;
 use crate::clients::AwsContext;
 use crate::config::Catalog;
@@ -41,28 +40,7 @@ pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) 
                 .into(),
         ));
     }
-    let config = AppConfig {
-        identity: identity.name.clone(),
-        kind: identity.spec.kind(),
-        keymap,
-        thresholds: Thresholds { warn: catalog.settings.warn_before, critical: catalog.settings.critical_before },
-        start,
-        mfa_code: who.mfa_code.clone(),
-        identities: catalog
-            .identities()
-            .iter()
-            .map(|i| IdentityChoice {
-                name: i.name.clone(),
-                kind: i.spec.kind(),
-                chain: catalog.describe_chain(&i.name),
-                // MFA anywhere in the chain: starting it may ask for a code.
-                mfa: catalog.chain(&i.name).is_ok_and(|c| c.iter().any(|l| l.spec.mfa_serial().is_some())),
-            })
-            .collect(),
-        refresh_before: catalog.settings.refresh_before,
-        auto_refresh: catalog.settings.auto_refresh,
-        allow_short_durations: catalog.settings.allow_short_durations,
-    };
+    let config = AppConfig::for_catalog(&catalog, &identity.name, start, keymap, who.mfa_code.clone());
     let aws = AwsContext::new(&catalog.settings).await;
     crate::runtime::run(SessionManager::new(catalog, aws), config).await
 }
