@@ -140,10 +140,22 @@ fn apply(requests: &tokio::sync::mpsc::UnboundedSender<worker::Request>, effects
                 // The worker lives as long as this loop; a send can only fail while quitting.
                 let _ = requests.send(request);
             }
+            Effect::Clipboard(text) => copy_to_clipboard(&text),
             Effect::Quit => return false,
         }
     }
     true
+}
+
+/// OSC 52: the terminal puts the text on the clipboard, locally or over SSH. Terminals that
+/// ignore it still show the text in the share menu.
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 fn draw<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>, app: &App) -> Result<()> {

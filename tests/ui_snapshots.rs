@@ -138,6 +138,7 @@ impl Ui {
         for effect in effects {
             match effect {
                 Effect::Send(request) => self.sent.push(request),
+                Effect::Clipboard(text) => panic!("nothing here copies, yet {text:?} was copied"),
                 Effect::Quit => panic!("the app quit unexpectedly"),
             }
         }
@@ -425,7 +426,7 @@ fn hostile_key_names_are_shown_escaped() {
         object("odd/plain.txt".into(), 3),
     ];
     ui.answer_objects("audit-logs", "odd/", false, Ok(Page { prefixes: vec![], objects, next: None }));
-    // Open the first object: its details go to the status line, escaped too.
+    // Open the first object: the details overlay shows its key escaped too (the answer is pending).
     ui.key(KeyCode::Enter);
     let terminal = ui.draw();
     let screen = text(terminal.backend().buffer());

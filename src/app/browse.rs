@@ -58,17 +58,7 @@ impl App {
             (Some(Entry::Prefix(p)), Location::Prefix { bucket, .. }) => {
                 Location::Prefix { bucket: bucket.clone(), prefix: p.clone() }
             }
-            (Some(Entry::Object(o)), _) => {
-                let text = format!(
-                    "{}  {}  {}  {}",
-                    crate::escape::untrusted(&o.key),
-                    crate::ui::format::size(o.size),
-                    o.last_modified.map(crate::timefmt::listing).unwrap_or_default(),
-                    o.storage_class.as_deref().unwrap_or("")
-                );
-                self.notify(text, false);
-                return Vec::new();
-            }
+            (Some(Entry::Object(_)), _) => return self.open_details(),
             _ => return Vec::new(),
         };
         self.notice = None;

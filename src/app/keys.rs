@@ -22,6 +22,7 @@ impl App {
             Mode::Picker(_) => self.on_picker_key(key),
             Mode::Mfa(_) => self.on_mfa_key(key),
             Mode::AdHoc(_) => self.on_adhoc_key(key),
+            Mode::Details(_) | Mode::Preview(_) | Mode::Share(_) => self.on_object_key(key),
             // Nothing is on screen to act on; only quitting makes sense.
             Mode::Normal if crate::ui::layout::too_small(self.width, self.height) => match self.keymap.action(&key) {
                 Some(Action::Quit) => vec![Effect::Quit],
@@ -71,6 +72,10 @@ impl App {
             Action::Help => self.mode = Mode::Help,
             Action::Identities => self.open_picker(),
             Action::RefreshSession => return self.refresh_now(),
+            _ if self.focus == Focus::Session => {}
+            Action::Details => return self.open_details(),
+            Action::Preview => return self.open_preview(),
+            Action::Share => self.open_share(),
             Action::Focus => {
                 self.focus = match self.focus {
                     Focus::Browser => Focus::Session,

@@ -5,6 +5,7 @@
 pub mod adhoc;
 pub mod listing;
 pub mod mfa;
+pub mod object;
 pub mod picker;
 pub mod session;
 
@@ -34,6 +35,8 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum Effect {
     Send(Request),
+    /// Put text on the clipboard (OSC 52, which also works over SSH).
+    Clipboard(String),
     Quit,
 }
 
@@ -55,6 +58,9 @@ pub enum Mode {
     Mfa(mfa::MfaPrompt),
     /// Filling in an identity made on the spot.
     AdHoc(adhoc::AdHocForm),
+    Details(object::DetailsView),
+    Preview(object::PreviewView),
+    Share(object::ShareMenu),
 }
 
 /// An identity as the picker offers it.
@@ -237,6 +243,9 @@ impl App {
                 self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::Bucket).collect(), None)))
             }
             Response::Objects { id, result } => self.on_page(id, result.map(entries_of)),
+            Response::Details { id, result } => self.on_details(id, result),
+            Response::Range { id, result } => self.on_range(id, result),
+            Response::Presigned { id, result } => self.on_presigned(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
                     Ok(Some(path)) => self.notify(format!("saved to {}", path.display()), false),

@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use crate::app::listing::Location;
 use crate::app::AppConfig;
+use crate::app::listing::Location;
 use crate::cli::IdentityArgs;
 use crate::clients::AwsContext;
 use crate::config::Catalog;

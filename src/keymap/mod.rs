@@ -41,6 +41,9 @@ pub enum Action {
     Reload,
     Identities,
     RefreshSession,
+    Details,
+    Preview,
+    Share,
     Focus,
     Help,
     Quit,
@@ -49,7 +52,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -63,6 +66,9 @@ impl Action {
         Action::Reload,
         Action::Identities,
         Action::RefreshSession,
+        Action::Details,
+        Action::Preview,
+        Action::Share,
         Action::Focus,
         Action::Help,
         Action::Quit,
@@ -85,6 +91,9 @@ impl Action {
             Action::Reload => "reload",
             Action::Identities => "identities",
             Action::RefreshSession => "refresh_session",
+            Action::Details => "details",
+            Action::Preview => "preview",
+            Action::Share => "share",
             Action::Focus => "focus",
             Action::Help => "help",
             Action::Quit => "quit",
@@ -108,6 +117,9 @@ impl Action {
             Action::Reload => "Reload the listing",
             Action::Identities => "Switch identity (roles, federation, profiles)",
             Action::RefreshSession => "Refresh the session's credentials now",
+            Action::Details => "Object details: metadata, encryption, tags",
+            Action::Preview => "Preview the object (first 64 KiB)",
+            Action::Share => "Copy a link: s3:// URI, URL, presigned URL",
             Action::Focus => "Switch focus between panes",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit",
@@ -336,6 +348,9 @@ mod tests {
             (Action::Sort, vec![ch('s')]),
             (Action::Reload, vec![ch('r')]),
             (Action::Identities, vec![ch('i')]),
+            (Action::Details, vec![ch('d')]),
+            (Action::Preview, vec![ch('p')]),
+            (Action::Share, vec![ch('y')]),
             (Action::RefreshSession, vec![ch('R'), press(KeyCode::Char('R'), KeyModifiers::SHIFT)]),
             (Action::Focus, vec![plain(KeyCode::Tab)]),
             (Action::Help, vec![ch('?'), press(KeyCode::Char('?'), KeyModifiers::SHIFT)]),

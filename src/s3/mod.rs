@@ -1,6 +1,7 @@
 //! S3 calls and the data they return, shared by the worker (TUI) and the CLI.
 
 pub mod list;
+pub mod object;
 pub mod region;
 pub mod uri;
 

@@ -7,7 +7,9 @@ pub mod format;
 mod help;
 pub mod layout;
 mod mfa;
+mod object;
 mod picker;
+pub mod preview;
 mod session;
 mod status;
 pub mod theme;
@@ -46,6 +48,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Picker(picker) => picker::render(app, picker, frame, area),
         Mode::Mfa(prompt) => mfa::render(prompt, frame, area),
         Mode::AdHoc(form) => adhoc::render(app, form, frame, area),
+        Mode::Details(view) => object::render_details(view, frame, area),
+        Mode::Preview(view) => preview::render(view, frame, area),
+        Mode::Share(menu) => object::render_share(menu, frame, area),
         Mode::Normal | Mode::Filter => {}
     }
 }

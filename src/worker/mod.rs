@@ -10,12 +10,12 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
-pub use self::protocol::{Failure, FailureKind, Request, RequestId, Response};
+pub use self::protocol::{Failure, FailureKind, Presigned, Request, RequestId, Response};
 use crate::credentials::mfa::GivenCode;
 use crate::credentials::{Session, SessionManager};
 use crate::error::{Error, Result};
-use crate::s3::list;
 use crate::s3::region::Regions;
+use crate::s3::{list, object};
 
 /// The TUI answers `NeedsMfa` with its modal; this tells a reader of the error where that is.
 const MFA_HINT: &str = "enter the code in the MFA prompt";
@@ -156,6 +156,47 @@ async fn serve(
             })
             .await;
             Response::Objects { id, result: result.map_err(|e| Failure::from(&e)) }
+        }
+        Request::ObjectDetails { identity, bucket, key, .. } => {
+            let result = with_retry(&sessions, &identity, |s| {
+                let (regions, identity, bucket, key) = (regions.clone(), identity.clone(), bucket.clone(), key.clone());
+                async move {
+                    let client = regions.client_for(&s, &bucket).await;
+                    object::details(&client, &s.info.endpoint, &bucket, &key)
+                        .await
+                        .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
+                }
+            })
+            .await;
+            Response::Details { id, result: result.map(Box::new).map_err(|e| Failure::from(&e)) }
+        }
+        Request::ReadRange { identity, bucket, key, start, len, .. } => {
+            let result = with_retry(&sessions, &identity, |s| {
+                let (regions, identity, bucket, key) = (regions.clone(), identity.clone(), bucket.clone(), key.clone());
+                async move {
+                    let client = regions.client_for(&s, &bucket).await;
+                    object::range(&client, &s.info.endpoint, &bucket, &key, start, len)
+                        .await
+                        .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
+                }
+            })
+            .await;
+            Response::Range { id, result: result.map_err(|e| Failure::from(&e)) }
+        }
+        Request::Presign { identity, bucket, key, lifetime, .. } => {
+            let result = async {
+                let s = session(&sessions, &identity, None, false).await?;
+                // A link must not outlive the credentials that signed it.
+                let (lifetime, capped) =
+                    crate::app::session::cap_lifetime(lifetime, s.info.expires_at, std::time::SystemTime::now());
+                let client = regions.client_for(&s, &bucket).await;
+                let url = object::presigned_get(&client, &s.info.endpoint, &bucket, &key, lifetime)
+                    .await
+                    .map_err(|e| Error::from(e.as_identity(&identity)))?;
+                Ok(Presigned { url, lifetime, capped })
+            }
+            .await;
+            Response::Presigned { id, result: result.map_err(|e: Error| Failure::from(&e)) }
         }
         Request::Cancel { .. } | Request::AddIdentity { .. } => return id,
     };

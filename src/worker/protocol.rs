@@ -42,6 +42,30 @@ pub enum Request {
     Cancel {
         id: RequestId,
     },
+    /// HeadObject and the object's tags.
+    ObjectDetails {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        key: String,
+    },
+    /// Bytes `start..start+len` of an object, for previews.
+    ReadRange {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        key: String,
+        start: u64,
+        len: u64,
+    },
+    /// A presigned GET URL; its lifetime is cut to what the credentials have left.
+    Presign {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        key: String,
+        lifetime: std::time::Duration,
+    },
     /// An identity made in the UI: add it (and with `save`, append it to the config file).
     AddIdentity {
         id: RequestId,
@@ -58,7 +82,10 @@ impl Request {
             | Request::ListBuckets { id, .. }
             | Request::ListObjects { id, .. }
             | Request::Cancel { id }
-            | Request::AddIdentity { id, .. } => *id,
+            | Request::AddIdentity { id, .. }
+            | Request::ObjectDetails { id, .. }
+            | Request::ReadRange { id, .. }
+            | Request::Presign { id, .. } => *id,
         }
     }
 }
@@ -85,6 +112,24 @@ impl fmt::Debug for Request {
                 .field("bucket", bucket)
                 .field("prefix", prefix)
                 .field("continuation", &continuation.is_some())
+                .finish(),
+            Request::ObjectDetails { id, bucket, key, .. } => {
+                f.debug_struct("ObjectDetails").field("id", id).field("bucket", bucket).field("key", key).finish()
+            }
+            Request::ReadRange { id, bucket, key, start, len, .. } => f
+                .debug_struct("ReadRange")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("key", key)
+                .field("start", start)
+                .field("len", len)
+                .finish(),
+            Request::Presign { id, bucket, key, lifetime, .. } => f
+                .debug_struct("Presign")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("key", key)
+                .field("lifetime", lifetime)
                 .finish(),
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
             Request::AddIdentity { id, identity, save } => f
@@ -115,6 +160,19 @@ pub enum Response {
     SessionUpdate {
         info: SessionInfo,
     },
+    /// Boxed: details carry maps of metadata and tags, and every response would pay for them.
+    Details {
+        id: RequestId,
+        result: Result<Box<crate::s3::object::Details>, Failure>,
+    },
+    Range {
+        id: RequestId,
+        result: Result<crate::s3::object::Chunk, Failure>,
+    },
+    Presigned {
+        id: RequestId,
+        result: Result<Presigned, Failure>,
+    },
     /// The identity was added; `Some(path)` when it was also saved there.
     IdentityAdded {
         id: RequestId,
@@ -129,10 +187,22 @@ impl Response {
             Response::Session { id, .. }
             | Response::Buckets { id, .. }
             | Response::Objects { id, .. }
-            | Response::IdentityAdded { id, .. } => Some(*id),
+            | Response::IdentityAdded { id, .. }
+            | Response::Details { id, .. }
+            | Response::Range { id, .. }
+            | Response::Presigned { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }
+}
+
+/// A presigned URL and how long it lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presigned {
+    pub url: String,
+    pub lifetime: std::time::Duration,
+    /// The lifetime asked for was cut to the credentials' expiry.
+    pub capped: bool,
 }
 
 /// What went wrong, reduced to what the UI acts on plus the full message to show.

@@ -1,0 +1,96 @@
+//! The details overlay and the share menu.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{format, theme};
+use crate::app::object::{DetailsView, LIFETIMES, ShareItem, ShareMenu, s3_uri};
+use crate::escape::untrusted;
+
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let [vertical] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(vertical);
+    popup
+}
+
+fn field(name: &str, value: &str) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{name:<15}"), theme::label()), Span::raw(untrusted(value).into_owned())])
+}
+
+pub fn render_details(view: &DetailsView, frame: &mut Frame, area: Rect) {
+    let mut lines = vec![field("object", &s3_uri(&view.object))];
+    match &view.result {
+        None => lines.push(Line::from(Span::styled("asking S3…", theme::hint()))),
+        Some(Err(error)) => lines.push(Line::from(Span::styled(untrusted(error).into_owned(), theme::error()))),
+        Some(Ok(d)) => {
+            lines.push(field("size", &format!("{} ({} bytes)", format::size(d.size), format::count(d.size as usize))));
+            let modified = d.last_modified.map(crate::timefmt::rfc3339).unwrap_or_default();
+            lines.push(field("last modified", &modified));
+            lines.push(field("ETag", d.etag.as_deref().unwrap_or("")));
+            lines.push(field("content type", d.content_type.as_deref().unwrap_or("")));
+            lines.push(field("storage class", d.storage_class.as_deref().unwrap_or("")));
+            lines.push(field("encryption", d.encryption.as_deref().unwrap_or("none reported")));
+            if let Some(version) = &d.version_id {
+                lines.push(field("version", version));
+            }
+            if d.metadata.is_empty() {
+                lines.push(field("metadata", "none"));
+            }
+            for (k, v) in &d.metadata {
+                lines.push(field("metadata", &format!("{k}: {v}")));
+            }
+            match &d.tags {
+                Ok(tags) if tags.is_empty() => lines.push(field("tags", "none")),
+                Ok(tags) => lines.extend(tags.iter().map(|(k, v)| field("tag", &format!("{k} = {v}")))),
+                Err(why) => lines.push(Line::from(vec![
+                    Span::styled(format!("{:<15}", "tags"), theme::label()),
+                    Span::styled(untrusted(why).into_owned(), theme::hint()),
+                ])),
+            }
+        }
+    }
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(4);
+    let area = popup(area, 100, height);
+    let block = Block::bordered()
+        .title(" details ")
+        .title_bottom(Line::from(Span::styled(" Esc closes ", theme::hint())).right_aligned())
+        .border_style(theme::border(true));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}
+
+pub fn render_share(menu: &ShareMenu, frame: &mut Frame, area: Rect) {
+    let mut lines = vec![field("object", &s3_uri(&menu.object)), Line::default()];
+    for (i, item) in ShareItem::ALL.iter().enumerate() {
+        let label = match item {
+            ShareItem::S3Uri => "copy the s3:// URI".to_string(),
+            ShareItem::HttpsUrl => "copy the https:// URL".to_string(),
+            ShareItem::Presigned => format!("copy a presigned GET URL, valid for ◀ {} ▶", LIFETIMES[menu.lifetime].1),
+        };
+        let mut line = Line::from(format!("  {label}"));
+        if i == menu.cursor {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    lines.push(Line::default());
+    if let Some(note) = &menu.note {
+        lines.push(Line::from(Span::styled(untrusted(note).into_owned(), theme::header())));
+    }
+    if let Some(copied) = &menu.copied {
+        lines.push(Line::from(Span::styled("copied (select it here if your terminal ignores OSC 52):", theme::hint())));
+        lines.push(Line::from(untrusted(copied).into_owned()));
+    }
+    let area = popup(area, 100, 16);
+    let block = Block::bordered()
+        .title(" share ")
+        .title_bottom(
+            Line::from(Span::styled(" ↑↓ choose · ←→ lifetime · Enter copy · Esc close ", theme::hint()))
+                .right_aligned(),
+        )
+        .border_style(theme::border(true));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}
