@@ -654,6 +654,9 @@ fn ls_recursive_yields_exactly_the_seeded_keys() {
     }
     expected.insert("README.txt".into());
     expected.insert("shared/handbook.md".into());
+    for preview in ["tagged.csv", "long.txt", "blob.bin"] {
+        expected.insert(format!("shared/preview/{preview}"));
+    }
     for i in 0..2600 {
         expected.insert(format!("logs/event-{i:05}.json"));
     }

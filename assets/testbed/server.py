@@ -116,6 +116,14 @@ def seed_s3(prefix_keys, big_keys):
             put("demo-data", f"reports/{year}/q{quarter}/detail.json", b'{"rows": []}\n')
     put("demo-data", "README.txt", b"Seeded by s3lease's test bed.\n")
     put("demo-data", "shared/handbook.md", b"# Handbook\n")
+    # For details and previews: tags and user metadata, a text longer than one 64 KiB
+    # preview chunk, and binary content.
+    key = s3.put_object("demo-data", "shared/preview/tagged.csv", b"id,name\n1,alpha\n")
+    key.set_metadata({"x-amz-meta-owner": "data-team"})
+    s3.put_object_tagging(key, {"classification": "internal", "team": "data"})
+    counts["demo-data"] += 1
+    put("demo-data", "shared/preview/long.txt", "".join(f"line {i:05d} of the long preview\n" for i in range(4000)).encode())
+    put("demo-data", "shared/preview/blob.bin", bytes(range(256)) * 8)
     for i in range(prefix_keys):
         put("demo-data", f"logs/event-{i:05d}.json")
     put("demo-data", "logs/archive/2023.tar", b"\0" * 2048)

@@ -129,7 +129,11 @@ impl App {
             // The session needs a code: wait for it, then carry on from this very page.
             FailureKind::NeedsMfa { identity, serial } => {
                 self.listing.load = LoadState::AwaitingSession;
-                self.open_mfa(identity, serial, None);
+                // A start already on its way may carry the code (given on the command line):
+                // its answer decides whether to ask.
+                if self.session.pending.is_none() {
+                    self.open_mfa(identity, serial, None);
+                }
                 Vec::new()
             }
             FailureKind::AccessDenied => {

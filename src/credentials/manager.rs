@@ -285,7 +285,7 @@ impl SessionManager {
                 (lease, s3)
             }
         };
-        let session = Arc::new(Session { info, lease, s3 });
+        let session = Arc::new(Session { info, lease, s3, issued_at: SystemTime::now() });
         self.changes.push(session.info.clone());
         self.sessions.insert(identity.name.clone(), session.clone());
         session

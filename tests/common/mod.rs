@@ -123,18 +123,22 @@ impl Sandbox {
     }
 }
 
-/// A session manager for `tb` whose AWS calls go to `endpoint` (moto's, or a proxy in front of
-/// it), with `extra` appended to the standard config. Keep the returned directory alive:
+/// The standard config for `tb` with its calls going to `endpoint`, `settings` lines added to
+/// its `[settings]` table and `extra` tables after it. Keep the returned directory alive:
 /// profile keys are read from it.
-pub async fn session_manager(
+pub fn catalog(
     tb: &Testbed,
     endpoint: &str,
+    settings: &str,
     extra: &str,
-) -> (tempfile::TempDir, s3lease::credentials::SessionManager) {
+) -> (tempfile::TempDir, std::sync::Arc<s3lease::config::Catalog>) {
     use s3lease::config::{Catalog, Sources};
     let dir = tempfile::tempdir().expect("temp dir");
     let (aws_config, aws_credentials) = tb.write_aws_files(&dir.path().join("aws")).expect("aws files");
-    let text = tb.config_toml().replace(tb.endpoint(), endpoint);
+    let anchor = "allow_short_durations = true\n";
+    let standard = tb.config_toml();
+    assert!(standard.contains(anchor), "the test bed config has a [settings] table to extend:\n{standard}");
+    let text = standard.replace(tb.endpoint(), endpoint).replacen(anchor, &format!("{anchor}{settings}\n"), 1);
     let config = dir.path().join("s3lease.toml");
     std::fs::write(&config, format!("{text}\n{extra}")).expect("write config");
     let catalog = Catalog::load(&Sources {
@@ -145,6 +149,18 @@ pub async fn session_manager(
     })
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(catalog.settings.endpoint_url.as_deref(), Some(endpoint), "the config names the endpoint");
+    (dir, std::sync::Arc::new(catalog))
+}
+
+/// A session manager for `tb` whose AWS calls go to `endpoint` (moto's, or a proxy in front of
+/// it), with `extra` appended to the standard config. Keep the returned directory alive:
+/// profile keys are read from it.
+pub async fn session_manager(
+    tb: &Testbed,
+    endpoint: &str,
+    extra: &str,
+) -> (tempfile::TempDir, s3lease::credentials::SessionManager) {
+    let (dir, catalog) = catalog(tb, endpoint, "", extra);
     let aws = s3lease::clients::AwsContext::new(&catalog.settings).await;
-    (dir, s3lease::credentials::SessionManager::new(std::sync::Arc::new(catalog), aws))
+    (dir, s3lease::credentials::SessionManager::new(catalog, aws))
 }

@@ -25,6 +25,33 @@
 //!
 //! Dropping the proxy closes the listener and every connection, wakes held requests, and joins
 //! all its threads.
+//!
+//! ## Session tokens
+//!
+//! moto never checks that temporary credentials have expired, so the proxy does the checking.
+//! It learns every set of temporary credentials STS issues through it (the `<Credentials>` of
+//! an `AssumeRole`, `GetSessionToken`, `GetFederationToken`, ... answer it relays) as an
+//! [`Issued`]: access key, session token, `<Expiration>`. With that a test can
+//!
+//! - check that nothing was sent with a token past its expiry: [`Proxy::token_misuse`] compares
+//!   each request's `x-amz-security-token` ([`RequestHead::session_token`]) and arrival time
+//!   with what was learned ([`Proxy::token_expiries`], [`Proxy::learned_expiry`]);
+//! - refuse a token as a server that revoked it would (or whose clock runs ahead):
+//!   [`Proxy::revoke_token`] answers `ExpiredToken` to every request signed with it that would
+//!   be forwarded, including one a gate releases after the revocation;
+//! - write rules that look at the token: [`Proxy::tokens`] is a cheap handle a rule can capture.
+//!
+//! moto's `GetSessionToken` and `GetFederationToken` hand out the same token every time (only
+//! `AssumeRole`'s are random); [`Proxy::set_distinct_tokens`] makes each issuance unique.
+//!
+//! ```ignore
+//! let proxy = Proxy::forwarding(tb.endpoint());
+//! // ... a session starts through the proxy ...
+//! let first = proxy.tokens().get(0).expect("a token");
+//! proxy.revoke_token(&first.token); // S3 now answers 400 ExpiredToken to it
+//! // ... run on, then:
+//! assert!(proxy.token_misuse().is_empty(), "{:#?}", proxy.token_misuse());
+//! ```
 
 #![allow(dead_code)] // each test binary uses a different part of the API
 
@@ -97,6 +124,15 @@ impl RequestHead {
     pub fn is_list_objects_v2(&self) -> bool {
         self.method == "GET" && self.query_param("list-type").as_deref() == Some("2")
     }
+
+    /// The session token the request is signed with: the `x-amz-security-token` header, or
+    /// the `X-Amz-Security-Token` parameter of a presigned URL. `None` for long-term keys.
+    pub fn session_token(&self) -> Option<String> {
+        self.header("x-amz-security-token")
+            .map(str::to_string)
+            .or_else(|| self.query_param("X-Amz-Security-Token"))
+            .filter(|t| !t.is_empty())
+    }
 }
 
 /// `application/x-www-form-urlencoded` pairs, decoded.
@@ -163,6 +199,11 @@ impl Canned {
     /// S3's throttling answer.
     pub fn slow_down() -> Self {
         Canned::s3_error(503, "SlowDown", "Please reduce your request rate.")
+    }
+
+    /// S3's answer to a request signed with an expired (or revoked) session token.
+    pub fn expired_token() -> Self {
+        Canned::s3_error(400, "ExpiredToken", "The provided token has expired.")
     }
 }
 
@@ -306,6 +347,11 @@ impl Seen {
     pub fn is_s3(&self) -> bool {
         self.api_action.is_none()
     }
+
+    /// The session token it was signed with, if any ([`RequestHead::session_token`]).
+    pub fn session_token(&self) -> Option<String> {
+        self.request.session_token()
+    }
 }
 
 /// How a request ended.
@@ -342,6 +388,12 @@ struct Shared {
     sockets: Mutex<HashMap<u64, TcpStream>>,
     next_socket: AtomicU64,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Temporary credentials learned from STS answers.
+    tokens: Tokens,
+    /// Per-token faults, applied where a request would be forwarded.
+    token_faults: Mutex<HashMap<String, TokenFault>>,
+    /// Make every relayed session token unique (see `Proxy::set_distinct_tokens`).
+    distinct_tokens: AtomicBool,
 }
 
 impl Shared {
@@ -398,6 +450,9 @@ impl Proxy {
             sockets: Mutex::new(HashMap::new()),
             next_socket: AtomicU64::new(0),
             threads: Mutex::new(Vec::new()),
+            tokens: Tokens::default(),
+            token_faults: Mutex::new(HashMap::new()),
+            distinct_tokens: AtomicBool::new(false),
         });
         let acceptor = {
             let shared = shared.clone();
@@ -452,6 +507,73 @@ impl Proxy {
             }
             guard = self.shared.outcome_cv.wait_timeout(guard, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
+    }
+
+    /// The temporary credentials learned so far; the handle stays live (rules may capture it).
+    pub fn tokens(&self) -> Tokens {
+        self.shared.tokens.clone()
+    }
+
+    /// Every issuance of temporary credentials relayed so far, in order.
+    pub fn token_expiries(&self) -> Vec<Issued> {
+        self.shared.tokens.all()
+    }
+
+    /// The expiry STS gave `token` (the latest, if it was issued more than once).
+    pub fn learned_expiry(&self, token: &str) -> Option<SystemTime> {
+        self.shared.tokens.expiry(token)
+    }
+
+    /// With `on`, each session token relayed from STS gets a suffix naming its issuance
+    /// (`...proxy0007`), so no two issuances share a token even where moto answers a constant
+    /// one (`GetSessionToken`, `GetFederationToken`). Requests are forwarded with the token
+    /// as signed: moto's default mode never looks at it. Affects answers relayed from now on.
+    pub fn set_distinct_tokens(&self, on: bool) {
+        self.shared.distinct_tokens.store(on, Ordering::SeqCst);
+    }
+
+    /// From now on, every request signed with `token` that the proxy would forward (its rule
+    /// said [`Action::Forward`], or a gate released it) is answered `400 ExpiredToken` instead,
+    /// as a server that revoked the token (or whose clock runs ahead) would: in S3's XML, or
+    /// STS's for query-protocol calls. Rules answering or dropping a request come first.
+    pub fn revoke_token(&self, token: &str) {
+        lock(&self.shared.token_faults).insert(token.to_string(), TokenFault::Revoked);
+    }
+
+    /// Like [`Proxy::revoke_token`], with any answer.
+    pub fn set_token_fault(&self, token: &str, canned: Canned) {
+        lock(&self.shared.token_faults).insert(token.to_string(), TokenFault::Canned(canned));
+    }
+
+    /// Lets `token` through again.
+    pub fn clear_token_fault(&self, token: &str) {
+        lock(&self.shared.token_faults).remove(token);
+    }
+
+    /// Requests signed with a session token that, when they arrived, was past the expiry of
+    /// every issuance of it the client could have known (learned before they arrived), or that
+    /// was never issued through this proxy. Empty means no expired token was ever sent.
+    pub fn token_misuse(&self) -> Vec<TokenMisuse> {
+        let log = lock(&self.shared.log).clone();
+        log.iter()
+            .filter_map(|seen| {
+                let token = seen.session_token()?;
+                let misuse = match self.shared.tokens.check(&token, seen.seq, seen.at) {
+                    TokenCheck::Valid(_) => return None,
+                    TokenCheck::Expired(issued) => Misuse::Expired(issued),
+                    TokenCheck::Unknown => Misuse::Unknown,
+                };
+                Some(TokenMisuse {
+                    seq: seen.seq,
+                    at: seen.at,
+                    method: seen.method.clone(),
+                    target: seen.target.clone(),
+                    api_action: seen.api_action.clone(),
+                    token: fingerprint(&token),
+                    misuse,
+                })
+            })
+            .collect()
     }
 }
 
@@ -548,8 +670,17 @@ fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared)
                 return ok;
             }
             Action::Forward => {
+                if let Some(canned) = shared.token_fault(&request) {
+                    let ok =
+                        write_response(client, canned.status, &canned.headers, &canned.body, &request.method).is_ok();
+                    shared.finish(seq, Outcome::Canned { status: canned.status });
+                    return ok;
+                }
                 return match forward(&request, shared) {
-                    Ok((status, headers, body)) => {
+                    Ok((status, mut headers, mut body)) => {
+                        if status == 200 && request.api_action().is_some() {
+                            shared.learn(seq, &request, &mut headers, &mut body);
+                        }
                         let relayed = write_response(client, status, &headers, &body, &request.method).is_ok();
                         shared.finish(seq, Outcome::Forwarded { status, relayed });
                         relayed
@@ -777,4 +908,266 @@ fn write_response(
         client.write_all(body)?;
     }
     client.flush()
+}
+
+// Session tokens: learning them from STS answers, checking their use, faults per token.
+
+/// One set of temporary credentials STS issued through the proxy. Its `Debug` names the token
+/// by [`fingerprint`] only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The STS request (its [`Seen::seq`]) these credentials answered.
+    pub seq: u64,
+    /// Its query-protocol `Action` (`AssumeRole`, `GetSessionToken`, ...).
+    pub action: String,
+    pub access_key_id: String,
+    /// The session token as the client received it (with the proxy's suffix under
+    /// [`Proxy::set_distinct_tokens`]).
+    pub token: String,
+    /// STS's `<Expiration>`.
+    pub expires_at: SystemTime,
+    /// When the proxy relayed the answer.
+    pub at: SystemTime,
+    /// Requests from this `seq` on arrived after the proxy learned the token; earlier ones
+    /// cannot have been signed with this issuance.
+    pub known_from_seq: u64,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("seq", &self.seq)
+            .field("action", &self.action)
+            .field("access_key_id", &self.access_key_id)
+            .field("token", &fingerprint(&self.token))
+            .field("expires_at", &jiff::Timestamp::try_from(self.expires_at).map(|t| t.to_string()).unwrap_or_default())
+            .field("known_from_seq", &self.known_from_seq)
+            .finish()
+    }
+}
+
+impl Issued {
+    /// A short description for test output, naming the token only by [`fingerprint`].
+    pub fn label(&self) -> String {
+        let expires = jiff::Timestamp::try_from(self.expires_at).map(|t| t.to_string()).unwrap_or_default();
+        format!("{} (request #{}) token {} expires {expires}", self.action, self.seq, fingerprint(&self.token))
+    }
+}
+
+/// A short, stable name for a token in test output (a hash, never the token itself).
+pub fn fingerprint(token: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    token.hash(&mut hasher);
+    format!("tok-{:08x}", hasher.finish() as u32)
+}
+
+/// What the proxy learned from STS answers. Clones share state, so a rule can capture one and
+/// look up the token of the request in front of it.
+#[derive(Clone, Default)]
+pub struct Tokens {
+    inner: Arc<(Mutex<Vec<Issued>>, Condvar)>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.all().iter().map(Issued::label)).finish()
+    }
+}
+
+/// How a token stood when a request carrying it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheck {
+    /// Within the lifetime of this issuance (the latest-expiring one known at the time).
+    Valid(Issued),
+    /// Past the expiry of every issuance known at the time; this one expired last.
+    Expired(Issued),
+    /// Never issued through this proxy (before the request arrived).
+    Unknown,
+}
+
+impl Tokens {
+    /// Every issuance so far, in the order learned.
+    pub fn all(&self) -> Vec<Issued> {
+        lock(&self.inner.0).clone()
+    }
+
+    pub fn len(&self) -> usize {
+        lock(&self.inner.0).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th issuance learned (from 0).
+    pub fn get(&self, i: usize) -> Option<Issued> {
+        lock(&self.inner.0).get(i).cloned()
+    }
+
+    pub fn last(&self) -> Option<Issued> {
+        lock(&self.inner.0).last().cloned()
+    }
+
+    /// Every issuance of `token` (more than one only where STS repeats tokens).
+    pub fn issuances(&self, token: &str) -> Vec<Issued> {
+        lock(&self.inner.0).iter().filter(|i| i.token == token).cloned().collect()
+    }
+
+    /// Where `token` stands among the issuances, in learning order; `None` if never issued.
+    pub fn position(&self, token: &str) -> Option<usize> {
+        lock(&self.inner.0).iter().position(|i| i.token == token)
+    }
+
+    /// The expiry STS gave `token`: the latest, if it was issued more than once.
+    pub fn expiry(&self, token: &str) -> Option<SystemTime> {
+        lock(&self.inner.0).iter().filter(|i| i.token == token).map(|i| i.expires_at).max()
+    }
+
+    /// How `token` stood for a request that arrived as `seq` at `at`.
+    pub fn check(&self, token: &str, seq: u64, at: SystemTime) -> TokenCheck {
+        let known = lock(&self.inner.0);
+        let latest =
+            known.iter().filter(|i| i.token == token && i.known_from_seq <= seq).max_by_key(|i| i.expires_at).cloned();
+        match latest {
+            None => TokenCheck::Unknown,
+            Some(issued) if at < issued.expires_at => TokenCheck::Valid(issued),
+            Some(issued) => TokenCheck::Expired(issued),
+        }
+    }
+
+    /// Waits until at least `n` issuances are known; false if `timeout` passes first.
+    pub fn wait_len(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (list, cv) = &*self.inner;
+        let mut guard = lock(list);
+        while guard.len() < n {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = cv.wait_timeout(guard, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+
+    fn push(&self, issued: Issued) {
+        lock(&self.inner.0).push(issued);
+        self.inner.1.notify_all();
+    }
+}
+
+/// Why [`Proxy::token_misuse`] lists a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misuse {
+    /// Sent after this issuance (the latest-expiring known) expired.
+    Expired(Issued),
+    /// Signed with a token no STS answer through this proxy carried.
+    Unknown,
+}
+
+/// A request signed with a token it should not have been.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenMisuse {
+    pub seq: u64,
+    pub at: SystemTime,
+    pub method: String,
+    pub target: String,
+    pub api_action: Option<String>,
+    /// The token's [`fingerprint`].
+    pub token: String,
+    pub misuse: Misuse,
+}
+
+#[derive(Debug, Clone)]
+enum TokenFault {
+    /// `400 ExpiredToken`, in the caller's protocol.
+    Revoked,
+    Canned(Canned),
+}
+
+impl Shared {
+    /// The answer to give instead of forwarding, if the request's token has a fault.
+    fn token_fault(&self, request: &RequestHead) -> Option<Canned> {
+        let token = request.session_token()?;
+        let fault = lock(&self.token_faults).get(&token).cloned()?;
+        Some(match fault {
+            TokenFault::Canned(canned) => canned,
+            TokenFault::Revoked if request.api_action().is_some() => {
+                Canned::sts_error(400, "ExpiredToken", "The security token included in the request is expired")
+            }
+            TokenFault::Revoked => Canned::expired_token(),
+        })
+    }
+
+    /// Learns the credentials in an STS answer (request `seq`) about to be relayed, making the
+    /// token distinct first if asked to.
+    fn learn(&self, seq: u64, request: &RequestHead, headers: &mut [(String, String)], body: &mut Vec<u8>) {
+        let Ok(text) = std::str::from_utf8(body) else { return };
+        let Some(credentials) = xml_element(text, "Credentials", 0) else { return };
+        let (Some(key), Some(token), Some(expiration)) = (
+            xml_element(text, "AccessKeyId", credentials.start),
+            xml_element(text, "SessionToken", credentials.start),
+            xml_element(text, "Expiration", credentials.start),
+        ) else {
+            return;
+        };
+        let Some(expires_at) = parse_expiration(&text[expiration.clone()]) else {
+            eprintln!("test proxy: cannot read the <Expiration> {:?} of request #{seq}", &text[expiration]);
+            return;
+        };
+        let access_key_id = xml_unescape(&text[key]);
+        let mut token_text = xml_unescape(&text[token.clone()]);
+        if self.distinct_tokens.load(Ordering::SeqCst) {
+            let suffix = format!("proxy{seq:04}");
+            token_text.push_str(&suffix);
+            let mut rewritten = text[..token.end].to_string();
+            rewritten.push_str(&suffix);
+            rewritten.push_str(&text[token.end..]);
+            *body = rewritten.into_bytes();
+            for (k, v) in headers.iter_mut() {
+                if k.eq_ignore_ascii_case("content-length") {
+                    *v = body.len().to_string();
+                }
+            }
+        }
+        self.tokens.push(Issued {
+            seq,
+            action: request.api_action().unwrap_or_default(),
+            access_key_id,
+            token: token_text,
+            expires_at,
+            at: SystemTime::now(),
+            // Anything arriving from now on may carry it; nothing that arrived before can.
+            known_from_seq: self.seq.load(Ordering::SeqCst),
+        });
+    }
+}
+
+/// The byte range of the text inside the first `<name>...</name>` at or after `from`.
+fn xml_element(text: &str, name: &str, from: usize) -> Option<std::ops::Range<usize>> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = from + text.get(from..)?.find(&open)? + open.len();
+    let end = start + text[start..].find(&close)?;
+    Some(start..end)
+}
+
+fn xml_unescape(text: &str) -> String {
+    text.trim()
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `2026-01-15T08:00:00Z`, with or without fractions or an offset (then UTC, as STS means).
+fn parse_expiration(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(SystemTime::from(ts));
+    }
+    let civil = text.parse::<jiff::civil::DateTime>().ok()?;
+    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| SystemTime::from(z.timestamp()))
 }
