@@ -215,10 +215,13 @@ impl fmt::Display for AwsError {
         let msg = &self.message;
         match self.kind {
             AccessDenied => match (iam_action(op), &self.bucket, &self.principal) {
-                (Some(action), Some(bucket), Some(principal)) => write!(
-                    f,
-                    "AccessDenied: {action} on bucket {bucket} as {principal}{who}: {op}{on} was refused: {msg}"
-                ),
+                (Some(action), Some(bucket), Some(principal)) => {
+                    let identity = self.identity.as_deref().map(|i| format!(" (identity `{i}`)")).unwrap_or_default();
+                    write!(
+                        f,
+                        "AccessDenied: {action} on bucket {bucket} as {principal}{identity}: {op}{on} was refused: {msg}"
+                    )
+                }
                 _ => write!(f, "AccessDenied: {op}{on}{who} was refused: {msg}"),
             },
             ExpiredToken => {
@@ -289,7 +292,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "AccessDenied: s3:ListBucket on bucket demo-restricted as assumed-role/Auditor/audit-session \
-             as identity `auditor`: ListObjectsV2 on s3://demo-restricted/ was refused: Access Denied"
+             (identity `auditor`): ListObjectsV2 on s3://demo-restricted/ was refused: Access Denied"
         );
     }
 

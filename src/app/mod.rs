@@ -248,7 +248,11 @@ impl App {
             Response::Presigned { id, result } => self.on_presigned(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
-                    Ok(Some(path)) => self.notify(format!("saved to {}", path.display()), false),
+                    Ok(Some(path)) => {
+                        // Keep "switched to …" from the same keystroke in view.
+                        let before = self.notice.take().filter(|n| !n.error).map(|n| format!("{}; ", n.text));
+                        self.notify(format!("{}saved to {}", before.unwrap_or_default(), path.display()), false);
+                    }
                     Ok(None) => {}
                     Err(failure) => self.notify(failure.message, true),
                 }

@@ -67,6 +67,10 @@ impl App {
             KeyCode::Up => picker.cursor = picker.cursor.saturating_sub(1),
             KeyCode::Char('p') if ctrl => picker.cursor = picker.cursor.saturating_sub(1),
             KeyCode::Down => picker.cursor = (picker.cursor + 1).min(picker.last_row()),
+            KeyCode::Home => picker.cursor = 0,
+            KeyCode::End => picker.cursor = picker.last_row(),
+            KeyCode::PageUp => picker.cursor = picker.cursor.saturating_sub(10),
+            KeyCode::PageDown => picker.cursor = (picker.cursor + 10).min(picker.last_row()),
             KeyCode::Char('n') if ctrl => picker.cursor = (picker.cursor + 1).min(picker.last_row()),
             KeyCode::Enter => match picker.matches.get(picker.cursor) {
                 Some(&index) => {

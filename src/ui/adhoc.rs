@@ -13,7 +13,7 @@ use crate::escape::untrusted;
 
 pub fn render(app: &App, form: &AdHocForm, frame: &mut Frame, area: Rect) {
     let ctx = Context { identities: &app.identities, allow_short: app.allow_short_durations };
-    let width = area.width.saturating_sub(4).min(96);
+    let width = area.width.saturating_sub(4).min(110);
     let inner = usize::from(width.saturating_sub(2));
     let focused = form.focused();
     let mut lines = Vec::new();
@@ -36,10 +36,9 @@ pub fn render(app: &App, form: &AdHocForm, frame: &mut Frame, area: Rect) {
         if (here || form.show_all_errors)
             && let Some(error) = form.error(field, &ctx)
         {
-            lines.push(Line::from(Span::styled(
-                format!("{:15}{}", "", format::fit(&untrusted(&error), inner.saturating_sub(15))),
-                theme::error(),
-            )));
+            for part in format::wrap(&untrusted(&error), inner.saturating_sub(15)) {
+                lines.push(Line::from(Span::styled(format!("{:15}{part}", ""), theme::error())));
+            }
         }
     }
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height);

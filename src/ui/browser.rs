@@ -118,9 +118,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some((text, style)) = empty_message(app) {
         // Below the column header, inside the borders.
         let body = Rect {
-            x: area.x + 2,
+            x: area.x + 1,
             y: area.y + 2,
-            width: area.width.saturating_sub(4),
+            width: area.width.saturating_sub(2),
             height: area.height.saturating_sub(3),
         };
         frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);

@@ -36,6 +36,36 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` broken into lines of at most `width` columns, at spaces where it can be.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let rest = word.split_off(word.char_indices().nth(width).map_or(word.len(), |(i, _)| i));
+            lines.push(std::mem::replace(&mut word, rest));
+        }
+        let needed =
+            if line.is_empty() { word.chars().count() } else { line.chars().count() + 1 + word.chars().count() };
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `1 match`, `2 matches`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -77,6 +107,13 @@ mod tests {
         assert_eq!(fit("abc", 0), "");
         assert_eq!(plural(1, "match", "matches"), "1 match");
         assert_eq!(plural(1200, "match", "matches"), "1,200 matches");
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_splits_long_words() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(wrap("abcdefghijkl", 8), ["abcdefgh", "ijkl"]);
+        assert_eq!(wrap("", 10), Vec::<String>::new());
     }
 
     #[test]

@@ -38,11 +38,16 @@ impl Tmux {
         // The pane's shell reports the exit status itself: tmux's own `pane_dead_status` is not
         // reliable here (the exited child is sometimes left unreaped).
         let mut line = String::from("env");
+        // `env` reads options before assignments: every `-u` must come first, or a later one
+        // is taken for the program to run.
         for (key, value) in cmd.get_envs() {
-            let key = key.to_string_lossy();
-            match value {
-                Some(v) => line.push_str(&format!(" {}", quote(&format!("{key}={}", v.to_string_lossy())))),
-                None => line.push_str(&format!(" -u {}", quote(&key))),
+            if value.is_none() {
+                line.push_str(&format!(" -u {}", quote(&key.to_string_lossy())));
+            }
+        }
+        for (key, value) in cmd.get_envs() {
+            if let Some(v) = value {
+                line.push_str(&format!(" {}", quote(&format!("{}={}", key.to_string_lossy(), v.to_string_lossy()))));
             }
         }
         line.push_str(&format!(" {}", quote(&cmd.get_program().to_string_lossy())));
