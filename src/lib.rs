@@ -23,6 +23,7 @@ pub mod runtime;
 pub mod s3;
 pub mod testbed;
 pub mod timefmt;
+pub mod transfer;
 pub mod ui;
 pub mod validate;
 pub mod worker;
