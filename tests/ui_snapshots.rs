@@ -114,6 +114,7 @@ impl Ui {
             // The countdown states, still: refreshing on its own is tested in the app's tests.
             auto_refresh: false,
             allow_short_durations: false,
+            download_dir: std::path::PathBuf::from("/tmp/downloads"),
         };
         let (app, effects) = App::new(config, now());
         let mut ui = Ui { app, sent: Vec::new() };

@@ -23,6 +23,8 @@ impl App {
             Mode::Mfa(_) => self.on_mfa_key(key),
             Mode::AdHoc(_) => self.on_adhoc_key(key),
             Mode::Details(_) | Mode::Preview(_) | Mode::Share(_) => self.on_object_key(key),
+            Mode::Download(_) => self.on_download_key(key),
+            Mode::Transfers(_) => self.on_transfers_key(key),
             // Nothing is on screen to act on; only quitting makes sense.
             Mode::Normal if crate::ui::layout::too_small(self.width, self.height) => match self.keymap.action(&key) {
                 Some(Action::Quit) => vec![Effect::Quit],
@@ -76,6 +78,8 @@ impl App {
             Action::Details => return self.open_details(),
             Action::Preview => return self.open_preview(),
             Action::Share => self.open_share(),
+            Action::Download => self.open_download(),
+            Action::Transfers => self.open_transfers(),
             Action::Focus => {
                 self.focus = match self.focus {
                     Focus::Browser => Focus::Session,

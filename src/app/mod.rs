@@ -8,6 +8,7 @@ pub mod mfa;
 pub mod object;
 pub mod picker;
 pub mod session;
+pub mod transfers;
 
 mod browse;
 mod keys;
@@ -61,6 +62,9 @@ pub enum Mode {
     Details(object::DetailsView),
     Preview(object::PreviewView),
     Share(object::ShareMenu),
+    /// Asking where to download to.
+    Download(transfers::DownloadPrompt),
+    Transfers(transfers::TransfersPanel),
 }
 
 /// An identity as the picker offers it.
@@ -95,6 +99,8 @@ pub struct AppConfig {
     pub auto_refresh: bool,
     /// Durations under STS's minimum are fine (a local test server).
     pub allow_short_durations: bool,
+    /// Where downloads go unless the user says otherwise.
+    pub download_dir: std::path::PathBuf,
 }
 
 impl AppConfig {
@@ -129,6 +135,11 @@ impl AppConfig {
             refresh_before: settings.refresh_before,
             auto_refresh: settings.auto_refresh,
             allow_short_durations: settings.allow_short_durations,
+            // The user's downloads folder where there is one, else where s3lease was started.
+            download_dir: directories::UserDirs::new()
+                .and_then(|d| d.download_dir().map(std::path::Path::to_path_buf))
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -165,6 +176,8 @@ pub struct App {
     pub refresh_before: Duration,
     pub auto_refresh: bool,
     pub allow_short_durations: bool,
+    pub download_dir: std::path::PathBuf,
+    pub transfers: Vec<transfers::Transfer>,
     /// Going up after an AccessDenied until a level this identity may list.
     pub climbing: bool,
     next_id: u64,
@@ -194,6 +207,8 @@ impl App {
             refresh_before: config.refresh_before,
             auto_refresh: config.auto_refresh,
             allow_short_durations: config.allow_short_durations,
+            download_dir: config.download_dir,
+            transfers: Vec::new(),
             climbing: false,
             next_id: 0,
         };
@@ -246,6 +261,8 @@ impl App {
             Response::Details { id, result } => self.on_details(id, result),
             Response::Range { id, result } => self.on_range(id, result),
             Response::Presigned { id, result } => self.on_presigned(id, result),
+            Response::TransferProgress { id, progress } => self.on_transfer_progress(id, progress),
+            Response::TransferDone { id, result } => self.on_transfer_done(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
                     Ok(Some(path)) => {

@@ -30,6 +30,7 @@ fn config(start: Location) -> AppConfig {
         refresh_before: Duration::from_secs(300),
         auto_refresh: true,
         allow_short_durations: false,
+        download_dir: std::path::PathBuf::from("/tmp/downloads"),
     }
 }
 
@@ -684,4 +685,45 @@ fn esc_on_a_kept_filter_keeps_the_cursor_in_view_and_keys_wait_while_too_small()
     assert!(app.update(key(KeyCode::Enter)).is_empty() && app.update(ch('g')).is_empty());
     assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/250"), "no blind moves");
     assert!(matches!(app.update(ch('q')).as_slice(), [Effect::Quit]));
+}
+
+#[test]
+fn a_download_is_asked_for_then_followed_in_the_panel_and_can_be_cancelled() {
+    use crate::transfer::BatchProgress;
+    use crate::worker::{DownloadWhat, TransferSummary};
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(objects_msg(first, page(&["logs/archive/"], &["logs/a"], None)));
+    app.update(ch('j')); // on logs/a
+    app.update(ch('D'));
+    let Mode::Download(prompt) = &app.mode else { panic!("the prompt opens: {:?}", app.mode) };
+    assert_eq!(prompt.dir, "/tmp/downloads");
+    assert!(!prompt.overwrite, "existing files are kept unless the user says otherwise");
+    app.update(key(KeyCode::Tab));
+    let effects = app.update(key(KeyCode::Enter));
+    let [Request::Download { id, what, dest_dir, overwrite, .. }] = requests(&effects)[..] else {
+        panic!("one download request: {effects:?}")
+    };
+    assert_eq!(what, &DownloadWhat::Object { key: "logs/a".into() });
+    assert_eq!(dest_dir, &std::path::PathBuf::from("/tmp/downloads"));
+    assert!(*overwrite);
+    let id = *id;
+    assert!(matches!(app.mode, Mode::Transfers(_)), "the panel shows it");
+    let progress = BatchProgress { files_total: 1, files_done: 0, files_failed: 0, bytes_total: 100, bytes_done: 40 };
+    app.update(Msg::Worker(Response::TransferProgress { id, progress }));
+    app.update(Msg::Tick(at(T0 + 2)));
+    let (rate, eta) = app.transfers[0].rate_and_eta(app.now);
+    assert_eq!((rate, eta), (20, Some(Duration::from_secs(3))), "40 bytes in 2 s: 60 left take 3 s");
+    let effects = app.update(ch('c'));
+    assert_eq!(cancelled(&effects), [id]);
+    let summary = TransferSummary { files: 1, bytes: 100, problems: Vec::new() };
+    app.update(Msg::Worker(Response::TransferDone { id, result: Ok(summary) }));
+    assert!(app.notice.as_ref().is_some_and(|n| n.text == "downloaded 1 file(s), 100 B"));
+
+    // On a prefix: everything below it.
+    app.update(key(KeyCode::Esc));
+    app.update(ch('g'));
+    app.update(ch('D'));
+    let Mode::Download(prompt) = &app.mode else { panic!("{:?}", app.mode) };
+    assert_eq!(prompt.what, DownloadWhat::Prefix { prefix: "logs/archive/".into() });
 }

@@ -44,6 +44,8 @@ pub enum Action {
     Details,
     Preview,
     Share,
+    Download,
+    Transfers,
     Focus,
     Help,
     Quit,
@@ -52,7 +54,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -69,6 +71,8 @@ impl Action {
         Action::Details,
         Action::Preview,
         Action::Share,
+        Action::Download,
+        Action::Transfers,
         Action::Focus,
         Action::Help,
         Action::Quit,
@@ -94,6 +98,8 @@ impl Action {
             Action::Details => "details",
             Action::Preview => "preview",
             Action::Share => "share",
+            Action::Download => "download",
+            Action::Transfers => "transfers",
             Action::Focus => "focus",
             Action::Help => "help",
             Action::Quit => "quit",
@@ -120,6 +126,8 @@ impl Action {
             Action::Details => "Object details: metadata, encryption, tags",
             Action::Preview => "Preview the object (first 64 KiB)",
             Action::Share => "Copy a link: s3:// URI, URL, presigned URL",
+            Action::Download => "Download the object or prefix",
+            Action::Transfers => "Show downloads: progress, speed, cancel",
             Action::Focus => "Switch focus between panes",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit",
@@ -351,6 +359,8 @@ mod tests {
             (Action::Details, vec![ch('d')]),
             (Action::Preview, vec![ch('p')]),
             (Action::Share, vec![ch('y')]),
+            (Action::Download, vec![ch('D'), press(KeyCode::Char('D'), KeyModifiers::SHIFT)]),
+            (Action::Transfers, vec![ch('T'), press(KeyCode::Char('T'), KeyModifiers::SHIFT)]),
             (Action::RefreshSession, vec![ch('R'), press(KeyCode::Char('R'), KeyModifiers::SHIFT)]),
             (Action::Focus, vec![plain(KeyCode::Tab)]),
             (Action::Help, vec![ch('?'), press(KeyCode::Char('?'), KeyModifiers::SHIFT)]),

@@ -13,6 +13,7 @@ pub mod preview;
 mod session;
 mod status;
 pub mod theme;
+mod transfers;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout};
@@ -51,6 +52,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Details(view) => object::render_details(view, frame, area),
         Mode::Preview(view) => preview::render(view, frame, area),
         Mode::Share(menu) => object::render_share(menu, frame, area),
+        Mode::Download(prompt) => transfers::render_prompt(prompt, frame, area),
+        Mode::Transfers(panel) => transfers::render_panel(app, panel, frame, area),
         Mode::Normal | Mode::Filter => {}
     }
 }

@@ -2,6 +2,7 @@
 //! answers requests over channels. Each request runs as its own task so a slow listing never
 //! holds up another; `Cancel` aborts one, and dropping the request channel stops them all.
 
+mod download;
 mod protocol;
 
 use std::collections::HashMap;
@@ -10,7 +11,9 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
-pub use self::protocol::{Failure, FailureKind, Presigned, Request, RequestId, Response};
+pub use self::protocol::{
+    DownloadWhat, Failure, FailureKind, Presigned, Request, RequestId, Response, TransferSummary,
+};
 use crate::credentials::mfa::GivenCode;
 use crate::credentials::{Session, SessionManager};
 use crate::error::{Error, Result};
@@ -43,15 +46,36 @@ async fn run(
 ) {
     let mut tasks: JoinSet<RequestId> = JoinSet::new();
     let mut running: HashMap<RequestId, AbortHandle> = HashMap::new();
+    let mut transfers: HashMap<RequestId, crate::transfer::Cancel> = HashMap::new();
     loop {
         tokio::select! {
             request = requests.recv() => {
                 let Some(request) = request else { break };
                 tracing::debug!(?request, "worker request");
                 if let Request::Cancel { id } = request {
-                    if let Some(handle) = running.remove(&id) {
-                        handle.abort();
+                    // A transfer is asked to stop, so it removes its partial files; anything
+                    // else is simply aborted.
+                    match transfers.remove(&id) {
+                        Some(cancel) => cancel.cancel(),
+                        None => {
+                            if let Some(handle) = running.remove(&id) {
+                                handle.abort();
+                            }
+                        }
                     }
+                    continue;
+                }
+                if let Request::Download { id, identity, bucket, what, dest_dir, overwrite } = request {
+                    let cancel = crate::transfer::Cancel::new();
+                    transfers.insert(id, cancel.clone());
+                    let job = download::Job { id, identity, bucket, what, dest_dir, overwrite, cancel };
+                    let (sessions, regions, responses) = (sessions.clone(), regions.clone(), responses.clone());
+                    let handle = tasks.spawn(async move {
+                        let done = download::run(sessions, regions, job, responses.clone()).await;
+                        let _ = responses.send(done);
+                        id
+                    });
+                    running.insert(id, handle);
                     continue;
                 }
                 // Added here, in order, so requests that use the new identity find it.
@@ -67,6 +91,7 @@ async fn run(
             Some(done) = tasks.join_next() => {
                 if let Ok(id) = done {
                     running.remove(&id);
+                    transfers.remove(&id);
                 }
             }
         }
@@ -198,7 +223,7 @@ async fn serve(
             .await;
             Response::Presigned { id, result: result.map_err(|e: Error| Failure::from(&e)) }
         }
-        Request::Cancel { .. } | Request::AddIdentity { .. } => return id,
+        Request::Cancel { .. } | Request::AddIdentity { .. } | Request::Download { .. } => return id,
     };
     report_changes(&sessions, &responses).await;
     // The app may have gone away (quitting); nothing is waiting for the answer then.

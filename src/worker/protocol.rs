@@ -66,6 +66,16 @@ pub enum Request {
         key: String,
         lifetime: std::time::Duration,
     },
+    /// Downloads an object, or every object under a prefix, into `dest_dir`. Progress comes
+    /// as `TransferProgress`, the end as `TransferDone`; `Cancel` stops it cleanly.
+    Download {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        what: DownloadWhat,
+        dest_dir: std::path::PathBuf,
+        overwrite: bool,
+    },
     /// An identity made in the UI: add it (and with `save`, append it to the config file).
     AddIdentity {
         id: RequestId,
@@ -85,7 +95,8 @@ impl Request {
             | Request::AddIdentity { id, .. }
             | Request::ObjectDetails { id, .. }
             | Request::ReadRange { id, .. }
-            | Request::Presign { id, .. } => *id,
+            | Request::Presign { id, .. }
+            | Request::Download { id, .. } => *id,
         }
     }
 }
@@ -131,6 +142,14 @@ impl fmt::Debug for Request {
                 .field("key", key)
                 .field("lifetime", lifetime)
                 .finish(),
+            Request::Download { id, bucket, what, dest_dir, overwrite, .. } => f
+                .debug_struct("Download")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("what", what)
+                .field("dest_dir", dest_dir)
+                .field("overwrite", overwrite)
+                .finish(),
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
             Request::AddIdentity { id, identity, save } => f
                 .debug_struct("AddIdentity")
@@ -173,6 +192,14 @@ pub enum Response {
         id: RequestId,
         result: Result<Presigned, Failure>,
     },
+    TransferProgress {
+        id: RequestId,
+        progress: crate::transfer::BatchProgress,
+    },
+    TransferDone {
+        id: RequestId,
+        result: Result<TransferSummary, Failure>,
+    },
     /// The identity was added; `Some(path)` when it was also saved there.
     IdentityAdded {
         id: RequestId,
@@ -190,10 +217,32 @@ impl Response {
             | Response::IdentityAdded { id, .. }
             | Response::Details { id, .. }
             | Response::Range { id, .. }
-            | Response::Presigned { id, .. } => Some(*id),
+            | Response::Presigned { id, .. }
+            | Response::TransferProgress { id, .. }
+            | Response::TransferDone { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadWhat {
+    Object {
+        key: String,
+    },
+    /// Everything below, recursively.
+    Prefix {
+        prefix: String,
+    },
+}
+
+/// How a transfer ended, for the panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSummary {
+    pub files: usize,
+    pub bytes: u64,
+    /// `key: reason`, one per file that failed or was skipped.
+    pub problems: Vec<String>,
 }
 
 /// A presigned URL and how long it lasts.

@@ -104,6 +104,7 @@ fn app() -> App {
         refresh_before: Duration::from_secs(300),
         auto_refresh: true,
         allow_short_durations: false,
+        download_dir: std::path::PathBuf::from("/tmp/downloads"),
     };
     App::new(config, SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)).0
 }
