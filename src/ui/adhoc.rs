@@ -2,11 +2,11 @@
 //! it is typed.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::{format, theme};
+use super::{format, overlay, theme};
 use crate::app::App;
 use crate::app::adhoc::{AdHocForm, Context, Field};
 use crate::escape::untrusted;
@@ -42,15 +42,11 @@ pub fn render(app: &App, form: &AdHocForm, frame: &mut Frame, area: Rect) {
         }
     }
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height);
-    let [vertical] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
-    let block = Block::bordered()
-        .title(format!(" new identity: {} ", form.title()))
-        .title_bottom(
-            Line::from(Span::styled(" ↑↓ field · ←→ policy · Space save · Enter create · Esc back ", theme::hint()))
-                .right_aligned(),
-        )
-        .border_style(theme::border(true));
+    let popup = overlay::centered(area, width, height);
+    let block = overlay::block(
+        format!(" new identity: {} ", form.title()),
+        "↑↓ field · ←→ policy · Space save · Enter create · Esc back",
+    );
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

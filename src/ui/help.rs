@@ -1,11 +1,11 @@
 //! The `?` overlay: every binding, from the keymap actually in force.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::theme;
+use super::{overlay, theme};
 use crate::app::App;
 use crate::keymap::Action;
 
@@ -21,12 +21,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .collect();
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height);
     let width = 68.min(area.width);
-    let [vertical] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
-    let block = Block::bordered()
-        .title(" keys ")
-        .title_bottom(Line::from(Span::styled(" ? or Esc closes ", theme::hint())).right_aligned())
-        .border_style(theme::border(true));
+    let popup = overlay::centered(area, width, height);
+    let block = overlay::block(" keys ", "? or Esc closes");
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -2,18 +2,17 @@
 //! answer to a wrong code.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::theme;
+use super::{overlay, theme};
 use crate::app::mfa::MfaPrompt;
 use crate::escape::untrusted;
 
 pub fn render(prompt: &MfaPrompt, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(72);
-    let [vertical] = Layout::vertical([Constraint::Length(9)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
+    let popup = overlay::centered(area, width, 9);
     let dots: String = (0..6).map(|i| if i < prompt.typed() { "● " } else { "· " }).collect();
     let mut lines = vec![
         Line::from(vec![
@@ -29,7 +28,7 @@ pub fn render(prompt: &MfaPrompt, frame: &mut Frame, area: Rect) {
         (Some(error), _) => lines.push(Line::from(Span::styled(untrusted(error).into_owned(), theme::error()))),
         (None, _) => lines.push(Line::from(Span::styled("6 digits, then Enter · Esc cancels", theme::hint()))),
     }
-    let block = Block::bordered().title(" MFA code ").border_style(theme::border(true));
+    let block = overlay::block(" MFA code ", "");
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
 }

@@ -8,6 +8,7 @@ mod help;
 pub mod layout;
 mod mfa;
 mod object;
+mod overlay;
 mod picker;
 pub mod preview;
 mod session;

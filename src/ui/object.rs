@@ -1,19 +1,13 @@
 //! The details overlay and the share menu.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{format, theme};
+use super::{format, overlay, theme};
 use crate::app::object::{DetailsView, LIFETIMES, ShareItem, ShareMenu, s3_uri};
 use crate::escape::untrusted;
-
-fn popup(area: Rect, width: u16, height: u16) -> Rect {
-    let [vertical] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(vertical);
-    popup
-}
 
 fn field(name: &str, value: &str) -> Line<'static> {
     Line::from(vec![Span::styled(format!("{name:<15}"), theme::label()), Span::raw(untrusted(value).into_owned())])
@@ -52,11 +46,8 @@ pub fn render_details(view: &DetailsView, frame: &mut Frame, area: Rect) {
         }
     }
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(4);
-    let area = popup(area, 100, height);
-    let block = Block::bordered()
-        .title(" details ")
-        .title_bottom(Line::from(Span::styled(" Esc closes ", theme::hint())).right_aligned())
-        .border_style(theme::border(true));
+    let area = overlay::centered(area, 100, height);
+    let block = overlay::block(" details ", "Esc closes");
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
@@ -83,14 +74,8 @@ pub fn render_share(menu: &ShareMenu, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled("copied (select it here if your terminal ignores OSC 52):", theme::hint())));
         lines.push(Line::from(untrusted(copied).into_owned()));
     }
-    let area = popup(area, 100, 16);
-    let block = Block::bordered()
-        .title(" share ")
-        .title_bottom(
-            Line::from(Span::styled(" ↑↓ choose · ←→ lifetime · Enter copy · Esc close ", theme::hint()))
-                .right_aligned(),
-        )
-        .border_style(theme::border(true));
+    let area = overlay::centered(area, 100, 16);
+    let block = overlay::block(" share ", "↑↓ choose · ←→ lifetime · Enter copy · Esc close");
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }

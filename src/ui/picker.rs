@@ -2,11 +2,11 @@
 //! it needs MFA, and the time left on sessions already started in this run.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::{format, theme};
+use super::{format, overlay, theme};
 use crate::app::picker::{NEW_ROWS, Picker};
 use crate::app::session::{level, remaining};
 use crate::app::{App, IdentityChoice};
@@ -48,8 +48,7 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(100);
     let entries = picker.matches.len() + NEW_ROWS.len();
     let height = area.height.saturating_sub(2).min(u16::try_from(entries).unwrap_or(u16::MAX) + 4);
-    let [vertical] = Layout::vertical([Constraint::Length(height.max(5))]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(vertical);
+    let popup = overlay::centered(area, width, height.max(5));
     let inner_width = usize::from(popup.width.saturating_sub(2));
     // Identities, then the "new identity" rows: one list, scrolled to keep the cursor in view.
     let rows = usize::from(popup.height.saturating_sub(4));
@@ -75,12 +74,7 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
         }
         lines.push(line);
     }
-    let block = Block::bordered()
-        .title(" switch identity ")
-        .title_bottom(
-            Line::from(Span::styled(" type to filter · Enter switch · Esc close ", theme::hint())).right_aligned(),
-        )
-        .border_style(theme::border(true));
+    let block = overlay::block(" switch identity ", "type to filter · Enter switch · Esc close");
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

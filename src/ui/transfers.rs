@@ -2,22 +2,16 @@
 //! and time left.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph};
+use ratatui::widgets::{Clear, Gauge, Paragraph};
 
-use super::{format, theme};
+use super::{format, overlay, theme};
 use crate::app::App;
 use crate::app::transfers::{DownloadPrompt, TransferState, TransfersPanel};
 use crate::duration::Countdown;
 use crate::escape::untrusted;
 use crate::worker::DownloadWhat;
-
-fn popup(area: Rect, width: u16, height: u16) -> Rect {
-    let [vertical] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(vertical);
-    popup
-}
 
 pub fn render_prompt(prompt: &DownloadPrompt, frame: &mut Frame, area: Rect) {
     let what = match &prompt.what {
@@ -39,25 +33,16 @@ pub fn render_prompt(prompt: &DownloadPrompt, frame: &mut Frame, area: Rect) {
             }),
         ]),
     ];
-    let area = popup(area, 100, 5);
-    let block = Block::bordered()
-        .title(" download ")
-        .title_bottom(
-            Line::from(Span::styled(" Enter start · Tab replace existing · Esc cancel ", theme::hint()))
-                .right_aligned(),
-        )
-        .border_style(theme::border(true));
+    let area = overlay::centered(area, 100, 5);
+    let block = overlay::block(" download ", "Enter start · Tab replace existing · Esc cancel");
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 pub fn render_panel(app: &App, panel: &TransfersPanel, frame: &mut Frame, area: Rect) {
     let rows = u16::try_from(app.transfers.len().max(1)).unwrap_or(u16::MAX).saturating_mul(3);
-    let area = popup(area, area.width.saturating_sub(4), rows.saturating_add(2));
-    let block = Block::bordered()
-        .title(" transfers ")
-        .title_bottom(Line::from(Span::styled(" ↑↓ choose · c cancel · Esc close ", theme::hint())).right_aligned())
-        .border_style(theme::border(true));
+    let area = overlay::centered(area, area.width.saturating_sub(4), rows.saturating_add(2));
+    let block = overlay::block(" transfers ", "↑↓ choose · c cancel · Esc close");
     frame.render_widget(Clear, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
