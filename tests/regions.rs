@@ -15,7 +15,7 @@ fn signed_region(authorization: &str) -> Option<&str> {
     scope.split('/').nth(2)
 }
 
-/// The next answer to a request, skipping unasked session updates.
+/// The next answer to a request; unasked session updates are passed over.
 async fn answer(worker: &mut worker::WorkerHandle) -> Response {
     loop {
         let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())

@@ -143,7 +143,7 @@ fn reversed_runs(styled: &str) -> Vec<String> {
     runs
 }
 
-/// Follows SGR parameters for reverse video, skipping the arguments of extended colours
+/// Follows SGR parameters for reverse video, stepping over the arguments of extended colours
 /// (`38;5;7` is a colour, not "reverse").
 fn apply_sgr(params: &str, reverse: &mut bool) {
     let codes: Vec<&str> = params.split([';', ':']).collect();
