@@ -23,6 +23,10 @@ pub struct Cli {
     #[command(flatten)]
     pub who: IdentityArgs,
 
+    /// Without a subcommand: refuse uploads and deletes (as `read_only = true` in the config)
+    #[arg(long)]
+    pub read_only: bool,
+
     /// Without a subcommand: where the browser opens, s3://BUCKET[/PREFIX]
     #[arg(value_name = "S3_URI")]
     pub uri: Option<String>,

@@ -115,6 +115,7 @@ impl Ui {
             auto_refresh: false,
             allow_short_durations: false,
             download_dir: std::path::PathBuf::from("/tmp/downloads"),
+            read_only: false,
         };
         let (app, effects) = App::new(config, now());
         let mut ui = Ui { app, sent: Vec::new() };

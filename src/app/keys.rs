@@ -25,6 +25,8 @@ impl App {
             Mode::Details(_) | Mode::Preview(_) | Mode::Share(_) => self.on_object_key(key),
             Mode::Download(_) => self.on_download_key(key),
             Mode::Transfers(_) => self.on_transfers_key(key),
+            Mode::ConfirmDelete(_) => self.on_confirm_key(key),
+            Mode::Upload(_) => self.on_upload_key(key),
             // Nothing is on screen to act on; only quitting makes sense.
             Mode::Normal if crate::ui::layout::too_small(self.width, self.height) => match self.keymap.action(&key) {
                 Some(Action::Quit) => vec![Effect::Quit],
@@ -80,6 +82,10 @@ impl App {
             Action::Share => self.open_share(),
             Action::Download => self.open_download(),
             Action::Transfers => self.open_transfers(),
+            Action::Mark => self.toggle_mark(),
+            Action::MarkAll => self.mark_all(),
+            Action::Delete => self.open_delete(),
+            Action::Upload => self.open_upload(),
             Action::Focus => {
                 self.focus = match self.focus {
                     Focus::Browser => Focus::Session,

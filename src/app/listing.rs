@@ -182,6 +182,8 @@ pub struct Listing {
     pub denied: bool,
     /// `G` was pressed while pages were still coming: stay on the last entry as they arrive.
     pub follow_end: bool,
+    /// Keys of the marked objects (kept by key, so sorting and filtering do not lose them).
+    pub marks: std::collections::BTreeSet<String>,
 }
 
 impl Listing {
@@ -200,6 +202,7 @@ impl Listing {
             select_on_load: None,
             denied: false,
             follow_end: false,
+            marks: Default::default(),
         }
     }
 

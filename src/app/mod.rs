@@ -3,6 +3,7 @@
 //! `Msg::Worker(response)`, and everything the app wants done leaves as an `Effect`.
 
 pub mod adhoc;
+pub mod changes;
 pub mod listing;
 pub mod mfa;
 pub mod object;
@@ -65,6 +66,8 @@ pub enum Mode {
     /// Asking where to download to.
     Download(transfers::DownloadPrompt),
     Transfers(transfers::TransfersPanel),
+    ConfirmDelete(changes::DeleteConfirm),
+    Upload(changes::UploadPrompt),
 }
 
 /// An identity as the picker offers it.
@@ -101,6 +104,8 @@ pub struct AppConfig {
     pub allow_short_durations: bool,
     /// Where downloads go unless the user says otherwise.
     pub download_dir: std::path::PathBuf,
+    /// Uploads and deletes are refused.
+    pub read_only: bool,
 }
 
 impl AppConfig {
@@ -140,6 +145,7 @@ impl AppConfig {
                 .and_then(|d| d.download_dir().map(std::path::Path::to_path_buf))
                 .or_else(|| std::env::current_dir().ok())
                 .unwrap_or_default(),
+            read_only: settings.read_only,
         }
     }
 }
@@ -178,6 +184,9 @@ pub struct App {
     pub allow_short_durations: bool,
     pub download_dir: std::path::PathBuf,
     pub transfers: Vec<transfers::Transfer>,
+    pub read_only: bool,
+    /// The delete being waited for.
+    pub pending_delete: Option<RequestId>,
     /// Going up after an AccessDenied until a level this identity may list.
     pub climbing: bool,
     next_id: u64,
@@ -209,6 +218,8 @@ impl App {
             allow_short_durations: config.allow_short_durations,
             download_dir: config.download_dir,
             transfers: Vec::new(),
+            read_only: config.read_only,
+            pending_delete: None,
             climbing: false,
             next_id: 0,
         };
@@ -263,6 +274,7 @@ impl App {
             Response::Presigned { id, result } => self.on_presigned(id, result),
             Response::TransferProgress { id, progress } => self.on_transfer_progress(id, progress),
             Response::TransferDone { id, result } => self.on_transfer_done(id, result),
+            Response::Deleted { id, result } => self.on_deleted(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
                     Ok(Some(path)) => {

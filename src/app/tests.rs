@@ -31,6 +31,7 @@ fn config(start: Location) -> AppConfig {
         auto_refresh: true,
         allow_short_durations: false,
         download_dir: std::path::PathBuf::from("/tmp/downloads"),
+        read_only: false,
     }
 }
 
@@ -725,5 +726,83 @@ fn a_download_is_asked_for_then_followed_in_the_panel_and_can_be_cancelled() {
     app.update(ch('g'));
     app.update(ch('D'));
     let Mode::Download(prompt) = &app.mode else { panic!("{:?}", app.mode) };
-    assert_eq!(prompt.what, DownloadWhat::Prefix { prefix: "logs/archive/".into() });
+    assert_eq!(prompt.what, [DownloadWhat::Prefix { prefix: "logs/archive/".into() }]);
+}
+
+#[test]
+fn marks_feed_delete_and_download_and_a_prefix_is_deleted_only_by_name() {
+    use crate::worker::{DeleteSummary, DeleteWhat, DownloadWhat};
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(objects_msg(first, page(&["logs/archive/"], &["logs/a", "logs/b", "logs/c"], None)));
+    app.update(ch('j')); // on logs/a
+    app.update(ch(' ')); // marks a, moves to b
+    app.update(ch(' ')); // marks b
+    assert_eq!(app.listing.marks.iter().cloned().collect::<Vec<_>>(), ["logs/a", "logs/b"]);
+    app.update(ch('x'));
+    let Mode::ConfirmDelete(confirm) = &app.mode else { panic!("{:?}", app.mode) };
+    assert_eq!(confirm.what, DeleteWhat::Keys(vec!["logs/a".into(), "logs/b".into()]));
+    let effects = app.update(key(KeyCode::Enter));
+    let [Request::Delete { id, what, .. }] = requests(&effects)[..] else { panic!("{effects:?}") };
+    assert_eq!(what, &DeleteWhat::Keys(vec!["logs/a".into(), "logs/b".into()]));
+    let summary = DeleteSummary { deleted: 1, failed: vec!["logs/b: AccessDenied: Access Denied".into()] };
+    let effects = app.update(Msg::Worker(Response::Deleted { id: *id, result: Ok(summary) }));
+    assert!(
+        app.notice.as_ref().is_some_and(|n| n.error && n.text.contains("logs/b: AccessDenied")),
+        "{:?}",
+        app.notice
+    );
+    assert!(!requests(&effects).is_empty(), "listed again after a delete");
+    assert!(app.listing.marks.is_empty());
+
+    // A whole prefix: Enter does nothing until its name is typed.
+    app.update(ch('g'));
+    app.update(ch('x'));
+    assert!(matches!(&app.mode, Mode::ConfirmDelete(c) if c.what == DeleteWhat::Prefix("logs/archive/".into())));
+    assert!(app.update(key(KeyCode::Enter)).is_empty(), "not without the name");
+    for c in "logs/archive/".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(requests(&effects)[..], [Request::Delete { what: DeleteWhat::Prefix(p), .. }] if p == "logs/archive/")
+    );
+
+    // `*` marks every loaded object; D downloads each.
+    app.update(ch('*'));
+    assert_eq!(app.listing.marks.len(), 3);
+    app.update(ch('D'));
+    let effects = app.update(key(KeyCode::Enter));
+    let downloads: Vec<_> = requests(&effects)
+        .into_iter()
+        .filter_map(|r| if let Request::Download { what, .. } = r { Some(what.clone()) } else { None })
+        .collect();
+    assert_eq!(downloads.len(), 3);
+    assert!(downloads.contains(&DownloadWhat::Object { key: "logs/c".into() }));
+}
+
+#[test]
+fn read_only_refuses_uploads_and_deletes_and_u_uploads_into_the_prefix() {
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(objects_msg(first, page(&[], &["logs/a"], None)));
+    app.read_only = true;
+    app.update(ch('x'));
+    app.update(ch('u'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.notice.as_ref().is_some_and(|n| n.error && n.text.starts_with("read-only: uploading is turned off")));
+    app.read_only = false;
+    app.update(ch('u'));
+    let Mode::Upload(prompt) = &app.mode else { panic!("{:?}", app.mode) };
+    assert_eq!((prompt.bucket.as_str(), prompt.prefix.as_str()), ("demo-data", "logs/"));
+    for _ in 0..prompt.path.len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    for c in "/data/report.csv".chars() {
+        app.update(ch(c));
+    }
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(matches!(requests(&effects)[..], [Request::Upload { prefix, source, .. }]
+        if prefix == "logs/" && source == &std::path::PathBuf::from("/data/report.csv")));
+    assert!(matches!(app.mode, Mode::Transfers(_)));
 }

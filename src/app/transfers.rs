@@ -15,7 +15,8 @@ use crate::worker::{DownloadWhat, Failure, Request, RequestId, TransferSummary};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownloadPrompt {
     pub bucket: String,
-    pub what: DownloadWhat,
+    /// The marked objects, or the one object or prefix under the cursor.
+    pub what: Vec<DownloadWhat>,
     pub dir: String,
     /// Existing local files are replaced only when this is ticked.
     pub overwrite: bool,
@@ -61,10 +62,14 @@ impl App {
             self.notify("open a bucket first: downloads are of objects or prefixes", true);
             return;
         };
-        let what = match self.listing.selected() {
-            Some(Entry::Object(o)) => DownloadWhat::Object { key: o.key.clone() },
-            Some(Entry::Prefix(p)) => DownloadWhat::Prefix { prefix: p.clone() },
-            _ => return,
+        let what: Vec<DownloadWhat> = if !self.listing.marks.is_empty() {
+            self.listing.marks.iter().map(|key| DownloadWhat::Object { key: key.clone() }).collect()
+        } else {
+            match self.listing.selected() {
+                Some(Entry::Object(o)) => vec![DownloadWhat::Object { key: o.key.clone() }],
+                Some(Entry::Prefix(p)) => vec![DownloadWhat::Prefix { prefix: p.clone() }],
+                _ => return,
+            }
         };
         let dir = self.download_dir.display().to_string();
         self.mode = Mode::Download(DownloadPrompt { bucket: bucket.clone(), what, dir, overwrite: false });
@@ -91,28 +96,33 @@ impl App {
     }
 
     fn start_download(&mut self, prompt: DownloadPrompt) -> Vec<Effect> {
-        let id = self.issue_id();
         let dest_dir = PathBuf::from(prompt.dir.trim());
-        let source = match &prompt.what {
-            DownloadWhat::Object { key } => format!("s3://{}/{key}", prompt.bucket),
-            DownloadWhat::Prefix { prefix } => format!("s3://{}/{prefix} (everything below)", prompt.bucket),
-        };
-        self.transfers.push(Transfer {
-            id,
-            label: format!("{source} → {}", dest_dir.display()),
-            progress: BatchProgress::default(),
-            state: TransferState::Running,
-            started: self.now,
-        });
-        self.mode = Mode::Transfers(TransfersPanel { cursor: self.transfers.len() - 1 });
-        vec![Effect::Send(Request::Download {
-            id,
-            identity: self.session.identity.clone(),
-            bucket: prompt.bucket,
-            what: prompt.what,
-            dest_dir,
-            overwrite: prompt.overwrite,
-        })]
+        let mut effects = Vec::new();
+        for what in prompt.what {
+            let id = self.issue_id();
+            let source = match &what {
+                DownloadWhat::Object { key } => format!("s3://{}/{key}", prompt.bucket),
+                DownloadWhat::Prefix { prefix } => format!("s3://{}/{prefix} (everything below)", prompt.bucket),
+            };
+            self.transfers.push(Transfer {
+                id,
+                label: format!("{source} → {}", dest_dir.display()),
+                progress: BatchProgress::default(),
+                state: TransferState::Running,
+                started: self.now,
+            });
+            effects.push(Effect::Send(Request::Download {
+                id,
+                identity: self.session.identity.clone(),
+                bucket: prompt.bucket.clone(),
+                what,
+                dest_dir: dest_dir.clone(),
+                overwrite: prompt.overwrite,
+            }));
+        }
+        self.listing.marks.clear();
+        self.mode = Mode::Transfers(TransfersPanel { cursor: self.transfers.len().saturating_sub(1) });
+        effects
     }
 
     pub(super) fn on_transfer_progress(&mut self, id: RequestId, progress: BatchProgress) -> Vec<Effect> {

@@ -54,7 +54,7 @@ pub async fn run(serve: bool, big_keys: usize) -> Result<()> {
 
     let catalog = Arc::new(Catalog::load(&sources)?);
     let who = IdentityArgs { identity: Some(DEMO_IDENTITY.to_string()), mfa_code: None };
-    let result = super::tui::run(catalog, who, None).await;
+    let result = super::tui::run(catalog, who, None, false).await;
     drop(testbed);
     result
 }

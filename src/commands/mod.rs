@@ -23,7 +23,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let config = cli.config.clone();
     let load = move || Catalog::load(&Sources::from_env(config)).map(Arc::new);
     match cli.command {
-        None => tui::run(load()?, cli.who, cli.uri).await,
+        None => tui::run(load()?, cli.who, cli.uri, cli.read_only).await,
         Some(Command::Demo { serve, big_keys }) => demo::run(serve, big_keys).await,
         Some(Command::Identities { json }) => identities::run(&*load()?, json),
         Some(Command::Whoami { who, json }) => {

@@ -12,7 +12,7 @@ use crate::credentials::SessionManager;
 use crate::error::{ConfigError, Error, Result};
 use crate::keymap::Keymap;
 
-pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) -> Result<()> {
+pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>, read_only: bool) -> Result<()> {
     // A bare word here is far more likely a mistyped subcommand than a location.
     if let Some(word) = uri.as_deref().filter(|u| !u.contains("://")) {
         return Err(Error::Usage(format!(
@@ -40,7 +40,8 @@ pub async fn run(catalog: Arc<Catalog>, who: IdentityArgs, uri: Option<String>) 
                 .into(),
         ));
     }
-    let config = AppConfig::for_catalog(&catalog, &identity.name, start, keymap, who.mfa_code.clone());
+    let mut config = AppConfig::for_catalog(&catalog, &identity.name, start, keymap, who.mfa_code.clone());
+    config.read_only |= read_only;
     let aws = AwsContext::new(&catalog.settings).await;
     crate::runtime::run(SessionManager::new(catalog, aws), config).await
 }

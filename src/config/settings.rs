@@ -21,6 +21,8 @@ pub struct Settings {
     pub auto_refresh: bool,
     /// Let sessions be shorter than real STS's 15 minute minimum; only with a custom STS endpoint.
     pub allow_short_durations: bool,
+    /// The UI refuses uploads and deletes (`--read-only` sets it too).
+    pub read_only: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             refresh_before: Duration::from_secs(5 * 60),
             auto_refresh: true,
             allow_short_durations: false,
+            read_only: false,
         }
     }
 }
@@ -61,6 +64,7 @@ pub(crate) struct RawSettings {
     refresh_before: Option<HumanDuration>,
     auto_refresh: Option<bool>,
     allow_short_durations: Option<bool>,
+    read_only: Option<bool>,
 }
 
 fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
@@ -91,6 +95,7 @@ impl RawSettings {
             refresh_before: self.refresh_before.map_or(d.refresh_before, |h| h.0),
             auto_refresh: self.auto_refresh.unwrap_or(d.auto_refresh),
             allow_short_durations: self.allow_short_durations.unwrap_or(false),
+            read_only: self.read_only.unwrap_or(false),
         };
         if settings.critical_before > settings.warn_before {
             return Err((

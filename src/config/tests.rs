@@ -241,6 +241,7 @@ fn the_example_config_parses_and_documents_every_key() {
         "refresh_before",
         "auto_refresh",
         "allow_short_durations",
+        "read_only",
         "profile",
         "source",
         "duration",

@@ -45,6 +45,10 @@ pub enum Action {
     Preview,
     Share,
     Download,
+    Upload,
+    Delete,
+    Mark,
+    MarkAll,
     Transfers,
     Focus,
     Help,
@@ -54,7 +58,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -72,6 +76,10 @@ impl Action {
         Action::Preview,
         Action::Share,
         Action::Download,
+        Action::Upload,
+        Action::Delete,
+        Action::Mark,
+        Action::MarkAll,
         Action::Transfers,
         Action::Focus,
         Action::Help,
@@ -99,6 +107,10 @@ impl Action {
             Action::Preview => "preview",
             Action::Share => "share",
             Action::Download => "download",
+            Action::Upload => "upload",
+            Action::Delete => "delete",
+            Action::Mark => "mark",
+            Action::MarkAll => "mark_all",
             Action::Transfers => "transfers",
             Action::Focus => "focus",
             Action::Help => "help",
@@ -126,8 +138,12 @@ impl Action {
             Action::Details => "Object details: metadata, encryption, tags",
             Action::Preview => "Preview the object (first 64 KiB)",
             Action::Share => "Copy a link: s3:// URI, URL, presigned URL",
-            Action::Download => "Download the object or prefix",
-            Action::Transfers => "Show downloads: progress, speed, cancel",
+            Action::Download => "Download marked, or this object or prefix",
+            Action::Upload => "Upload a file or folder here",
+            Action::Delete => "Delete (asks first; a prefix by typing its name)",
+            Action::Mark => "Mark or unmark the object",
+            Action::MarkAll => "Mark every loaded object (again: clear)",
+            Action::Transfers => "Transfers: progress, speed, cancel",
             Action::Focus => "Switch focus between panes",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit",
@@ -361,6 +377,10 @@ mod tests {
             (Action::Share, vec![ch('y')]),
             (Action::Download, vec![ch('D'), press(KeyCode::Char('D'), KeyModifiers::SHIFT)]),
             (Action::Transfers, vec![ch('T'), press(KeyCode::Char('T'), KeyModifiers::SHIFT)]),
+            (Action::Upload, vec![ch('u')]),
+            (Action::Delete, vec![ch('x')]),
+            (Action::Mark, vec![ch(' ')]),
+            (Action::MarkAll, vec![ch('*')]),
             (Action::RefreshSession, vec![ch('R'), press(KeyCode::Char('R'), KeyModifiers::SHIFT)]),
             (Action::Focus, vec![plain(KeyCode::Tab)]),
             (Action::Help, vec![ch('?'), press(KeyCode::Char('?'), KeyModifiers::SHIFT)]),
@@ -374,7 +394,7 @@ mod tests {
         }
         assert_eq!(map, Keymap::defaults());
         assert_eq!(map.action(&ch('c')), None, "Ctrl-c must not also fire on plain c");
-        assert_eq!(map.action(&ch('x')), None);
+        assert_eq!(map.action(&ch('z')), None, "z is free");
     }
 
     #[test]

@@ -24,6 +24,9 @@ fn footer(app: &App) -> Line<'static> {
             theme::header(),
         ));
     }
+    if !l.marks.is_empty() {
+        parts.push(Span::styled(format!("{} marked", format::count(l.marks.len())), theme::header()));
+    }
     parts.push(Span::raw(match &l.load {
         LoadState::Loading { .. } => format!("{position} of {total}{more} loading…"),
         LoadState::Stopped => format!("{position} of {total} (stopped)"),
@@ -70,8 +73,9 @@ fn bucket_row(entry: &Entry) -> Row<'static> {
     ])
 }
 
-fn prefix_row(entry: &Entry, base: &str) -> Row<'static> {
-    let name = untrusted(entry.name(base)).into_owned();
+fn prefix_row(entry: &Entry, base: &str, marked: bool) -> Row<'static> {
+    let mark = if marked { "✓ " } else { "" };
+    let name = format!("{mark}{}", untrusted(entry.name(base)));
     match entry {
         Entry::Object(o) => Row::new(vec![
             Cell::from(name),
@@ -105,7 +109,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 widths.push(Constraint::Length(12));
                 header.push(Cell::from("CLASS"));
             }
-            (Row::new(header), widths, visible.map(|e| prefix_row(e, l.base())).collect())
+            (Row::new(header), widths, visible.map(|e| prefix_row(e, l.base(), l.marks.contains(e.key()))).collect())
         }
     };
     let empty = body.is_empty();

@@ -3,6 +3,7 @@
 
 mod adhoc;
 mod browser;
+mod changes;
 pub mod format;
 mod help;
 pub mod layout;
@@ -55,6 +56,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Share(menu) => object::render_share(menu, frame, area),
         Mode::Download(prompt) => transfers::render_prompt(prompt, frame, area),
         Mode::Transfers(panel) => transfers::render_panel(app, panel, frame, area),
+        Mode::ConfirmDelete(confirm) => changes::render_confirm(confirm, frame, area),
+        Mode::Upload(prompt) => changes::render_upload(prompt, frame, area),
         Mode::Normal | Mode::Filter => {}
     }
 }

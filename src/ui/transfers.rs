@@ -14,9 +14,10 @@ use crate::escape::untrusted;
 use crate::worker::DownloadWhat;
 
 pub fn render_prompt(prompt: &DownloadPrompt, frame: &mut Frame, area: Rect) {
-    let what = match &prompt.what {
-        DownloadWhat::Object { key } => format!("s3://{}/{key}", prompt.bucket),
-        DownloadWhat::Prefix { prefix } => format!("s3://{}/{prefix} and everything below it", prompt.bucket),
+    let what = match prompt.what.as_slice() {
+        [DownloadWhat::Object { key }] => format!("s3://{}/{key}", prompt.bucket),
+        [DownloadWhat::Prefix { prefix }] => format!("s3://{}/{prefix} and everything below it", prompt.bucket),
+        many => format!("{} marked objects from s3://{}", many.len(), prompt.bucket),
     };
     let lines = vec![
         Line::from(vec![Span::styled("download  ", theme::label()), Span::raw(untrusted(&what).into_owned())]),

@@ -19,7 +19,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// A reporter that forwards progress to the app, dropping updates closer than 100 ms apart
 /// except the last one (when everything is done).
-fn throttled(id: RequestId, responses: mpsc::UnboundedSender<Response>) -> Reporter<BatchProgress> {
+pub(super) fn throttled(id: RequestId, responses: mpsc::UnboundedSender<Response>) -> Reporter<BatchProgress> {
     let last = Mutex::new(None::<Instant>);
     Reporter::new(move |progress: BatchProgress| {
         let finished = progress.files_done == progress.files_total && progress.bytes_done >= progress.bytes_total;

@@ -2,6 +2,7 @@
 //! answers requests over channels. Each request runs as its own task so a slow listing never
 //! holds up another; `Cancel` aborts one, and dropping the request channel stops them all.
 
+mod changes;
 mod download;
 mod protocol;
 
@@ -12,7 +13,8 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
 pub use self::protocol::{
-    DownloadWhat, Failure, FailureKind, Presigned, Request, RequestId, Response, TransferSummary,
+    DeleteSummary, DeleteWhat, DownloadWhat, Failure, FailureKind, Presigned, Request, RequestId, Response,
+    TransferSummary,
 };
 use crate::credentials::mfa::GivenCode;
 use crate::credentials::{Session, SessionManager};
@@ -63,6 +65,19 @@ async fn run(
                             }
                         }
                     }
+                    continue;
+                }
+                if let Request::Upload { id, identity, bucket, prefix, source } = request {
+                    let cancel = crate::transfer::Cancel::new();
+                    transfers.insert(id, cancel.clone());
+                    let job = changes::UploadJob { id, identity, bucket, prefix, source, cancel };
+                    let (sessions, regions, responses) = (sessions.clone(), regions.clone(), responses.clone());
+                    let handle = tasks.spawn(async move {
+                        let done = changes::upload(sessions, regions, job, responses.clone()).await;
+                        let _ = responses.send(done);
+                        id
+                    });
+                    running.insert(id, handle);
                     continue;
                 }
                 if let Request::Download { id, identity, bucket, what, dest_dir, overwrite } = request {
@@ -223,7 +238,12 @@ async fn serve(
             .await;
             Response::Presigned { id, result: result.map_err(|e: Error| Failure::from(&e)) }
         }
-        Request::Cancel { .. } | Request::AddIdentity { .. } | Request::Download { .. } => return id,
+        Request::Delete { identity, bucket, what, .. } => {
+            changes::delete(sessions.clone(), regions.clone(), id, identity, bucket, what).await
+        }
+        Request::Cancel { .. } | Request::AddIdentity { .. } | Request::Download { .. } | Request::Upload { .. } => {
+            return id;
+        }
     };
     report_changes(&sessions, &responses).await;
     // The app may have gone away (quitting); nothing is waiting for the answer then.

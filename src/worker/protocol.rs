@@ -76,6 +76,21 @@ pub enum Request {
         dest_dir: std::path::PathBuf,
         overwrite: bool,
     },
+    /// Uploads a file, or a directory recursively, under `prefix`. Reported like downloads.
+    Upload {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        prefix: String,
+        source: std::path::PathBuf,
+    },
+    /// Deletes objects (in batches of 1,000), or every object under a prefix.
+    Delete {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        what: DeleteWhat,
+    },
     /// An identity made in the UI: add it (and with `save`, append it to the config file).
     AddIdentity {
         id: RequestId,
@@ -96,7 +111,9 @@ impl Request {
             | Request::ObjectDetails { id, .. }
             | Request::ReadRange { id, .. }
             | Request::Presign { id, .. }
-            | Request::Download { id, .. } => *id,
+            | Request::Download { id, .. }
+            | Request::Upload { id, .. }
+            | Request::Delete { id, .. } => *id,
         }
     }
 }
@@ -150,6 +167,16 @@ impl fmt::Debug for Request {
                 .field("dest_dir", dest_dir)
                 .field("overwrite", overwrite)
                 .finish(),
+            Request::Upload { id, bucket, prefix, source, .. } => f
+                .debug_struct("Upload")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("prefix", prefix)
+                .field("source", source)
+                .finish(),
+            Request::Delete { id, bucket, what, .. } => {
+                f.debug_struct("Delete").field("id", id).field("bucket", bucket).field("what", what).finish()
+            }
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
             Request::AddIdentity { id, identity, save } => f
                 .debug_struct("AddIdentity")
@@ -200,6 +227,10 @@ pub enum Response {
         id: RequestId,
         result: Result<TransferSummary, Failure>,
     },
+    Deleted {
+        id: RequestId,
+        result: Result<DeleteSummary, Failure>,
+    },
     /// The identity was added; `Some(path)` when it was also saved there.
     IdentityAdded {
         id: RequestId,
@@ -219,7 +250,8 @@ impl Response {
             | Response::Range { id, .. }
             | Response::Presigned { id, .. }
             | Response::TransferProgress { id, .. }
-            | Response::TransferDone { id, .. } => Some(*id),
+            | Response::TransferDone { id, .. }
+            | Response::Deleted { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }
@@ -234,6 +266,20 @@ pub enum DownloadWhat {
     Prefix {
         prefix: String,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteWhat {
+    Keys(Vec<String>),
+    /// Every object under the prefix.
+    Prefix(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteSummary {
+    pub deleted: usize,
+    /// `key: code: message`, per key that was not deleted.
+    pub failed: Vec<String>,
 }
 
 /// How a transfer ended, for the panel.

@@ -105,6 +105,7 @@ fn app() -> App {
         auto_refresh: true,
         allow_short_durations: false,
         download_dir: std::path::PathBuf::from("/tmp/downloads"),
+        read_only: false,
     };
     App::new(config, SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)).0
 }

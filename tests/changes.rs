@@ -1,0 +1,64 @@
+//! Uploads and deletes through the worker against moto, in a bucket of the test's own.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use s3lease::credentials::mfa::GivenCode;
+use s3lease::s3::list;
+use s3lease::worker::{self, DeleteWhat, Request, RequestId, Response, WorkerHandle};
+
+async fn answer(worker: &mut WorkerHandle, id: u64) -> Response {
+    loop {
+        let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())
+            .await
+            .expect("an answer within the deadline")
+            .expect("worker running");
+        if response.id() == Some(RequestId(id)) && !matches!(response, Response::TransferProgress { .. }) {
+            return response;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_uploads_with_odd_names_and_a_prefix_deletes_whole() {
+    let tb = testbed();
+    let (dir, mut manager) = session_manager(tb, tb.endpoint(), "").await;
+    let session = manager.start("admin-role", &mut GivenCode::new(None, "none needed")).await.unwrap();
+    let bucket = format!("changes-{}", std::process::id());
+    session.s3.create_bucket().bucket(&bucket).send().await.expect("create the test's own bucket");
+    let mut worker = worker::spawn(manager);
+
+    let source = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(source.path().join("nested dir/ключ")).unwrap();
+    std::fs::write(source.path().join("a+b 100%.txt"), b"plus and percent").unwrap();
+    std::fs::write(source.path().join("nested dir/ключ/deep.bin"), vec![7u8; 10_000]).unwrap();
+    let upload = Request::Upload {
+        id: RequestId(1),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        prefix: "in/".into(),
+        source: source.path().to_path_buf(),
+    };
+    worker.requests.send(upload).unwrap();
+    let Response::TransferDone { result: Ok(summary), .. } = answer(&mut worker, 1).await else { panic!("uploaded") };
+    assert_eq!((summary.files, summary.bytes), (2, 10_016), "{summary:?}");
+
+    let keys = |page: s3lease::s3::Page| page.objects.into_iter().map(|o| o.key).collect::<Vec<_>>();
+    let listed = keys(list::list_page(&session.s3, tb.endpoint(), &bucket, "in/", None, None).await.unwrap());
+    assert_eq!(listed, ["in/a+b 100%.txt", "in/nested dir/ключ/deep.bin"]);
+
+    let delete = Request::Delete {
+        id: RequestId(2),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        what: DeleteWhat::Prefix("in/".into()),
+    };
+    worker.requests.send(delete).unwrap();
+    let Response::Deleted { result: Ok(deleted), .. } = answer(&mut worker, 2).await else { panic!("deleted") };
+    assert_eq!((deleted.deleted, deleted.failed.len()), (2, 0), "{deleted:?}");
+    let left = keys(list::list_page(&session.s3, tb.endpoint(), &bucket, "", None, None).await.unwrap());
+    assert!(left.is_empty(), "{left:?}");
+    drop(dir);
+}
