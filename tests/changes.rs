@@ -62,3 +62,47 @@ async fn a_folder_uploads_with_odd_names_and_a_prefix_deletes_whole() {
     assert!(left.is_empty(), "{left:?}");
     drop(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_of_a_key_list_every_version_and_the_delete_marker() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let tb = testbed();
+    let (_dir, mut manager) = session_manager(tb, tb.endpoint(), "").await;
+    let session = manager.start("admin-role", &mut GivenCode::new(None, "none needed")).await.unwrap();
+    let bucket = format!("versions-{}", std::process::id());
+    let s3 = &session.s3;
+    s3.create_bucket().bucket(&bucket).send().await.expect("create the test's own bucket");
+    let enabled = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+    s3.put_bucket_versioning().bucket(&bucket).versioning_configuration(enabled).send().await.unwrap();
+    for body in ["one", "two", "three"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key("doc.txt")
+            .body(ByteStream::from_static(body.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.put_object()
+        .bucket(&bucket)
+        .key("doc.txt.bak")
+        .body(ByteStream::from_static(b"other key"))
+        .send()
+        .await
+        .unwrap();
+    s3.delete_object().bucket(&bucket).key("doc.txt").send().await.unwrap();
+
+    let mut worker = worker::spawn(manager);
+    let request =
+        Request::ListVersions { id: RequestId(1), identity: "admin-role".into(), bucket, key: "doc.txt".into() };
+    worker.requests.send(request).unwrap();
+    let Response::Versions { result: Ok(versions), .. } = answer(&mut worker, 1).await else { panic!("versions") };
+    assert_eq!(versions.len(), 4, "three versions and a delete marker, not the .bak key: {versions:#?}");
+    assert!(versions.iter().all(|v| v.key == "doc.txt"));
+    let markers: Vec<_> = versions.iter().filter(|v| v.is_delete_marker).collect();
+    assert_eq!(markers.len(), 1);
+    assert!(markers[0].is_latest, "the delete marker is the latest");
+    let sizes: Vec<u64> = versions.iter().filter_map(|v| v.size).collect();
+    assert_eq!(sizes.iter().sum::<u64>(), 3 + 3 + 5);
+}

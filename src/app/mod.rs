@@ -63,6 +63,7 @@ pub enum Mode {
     Details(object::DetailsView),
     Preview(object::PreviewView),
     Share(object::ShareMenu),
+    Versions(object::VersionsView),
     /// Asking where to download to.
     Download(transfers::DownloadPrompt),
     Transfers(transfers::TransfersPanel),
@@ -275,6 +276,7 @@ impl App {
             Response::TransferProgress { id, progress } => self.on_transfer_progress(id, progress),
             Response::TransferDone { id, result } => self.on_transfer_done(id, result),
             Response::Deleted { id, result } => self.on_deleted(id, result),
+            Response::Versions { id, result } => self.on_versions(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
                     Ok(Some(path)) => {

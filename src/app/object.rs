@@ -32,6 +32,14 @@ pub struct DetailsView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionsView {
+    pub object: ObjectRef,
+    pub pending: Option<RequestId>,
+    pub result: Option<Result<Vec<crate::transfer::Version>, String>>,
+    pub cursor: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewView {
     pub object: ObjectRef,
     pub pending: Option<RequestId>,
@@ -149,6 +157,33 @@ impl App {
         vec![effect]
     }
 
+    pub(super) fn open_versions(&mut self) -> Vec<Effect> {
+        let Some(object) = self.selected_object() else { return Vec::new() };
+        let id = self.issue_id();
+        let request = Request::ListVersions {
+            id,
+            identity: self.session.identity.clone(),
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+        };
+        self.mode = Mode::Versions(VersionsView { object, pending: Some(id), result: None, cursor: 0 });
+        vec![Effect::Send(request)]
+    }
+
+    pub(super) fn on_versions(
+        &mut self,
+        id: RequestId,
+        result: Result<Vec<crate::transfer::Version>, Failure>,
+    ) -> Vec<Effect> {
+        if let Mode::Versions(view) = &mut self.mode
+            && view.pending == Some(id)
+        {
+            view.pending = None;
+            view.result = Some(result.map_err(|f| f.message));
+        }
+        Vec::new()
+    }
+
     pub(super) fn open_share(&mut self) {
         if let Some(object) = self.selected_object() {
             self.mode =
@@ -215,6 +250,16 @@ impl App {
         let action = self.keymap.action(&key);
         use crate::keymap::Action as A;
         match &mut self.mode {
+            Mode::Versions(view) => {
+                let count = view.result.as_ref().and_then(|r| r.as_ref().ok()).map_or(0, Vec::len);
+                match action {
+                    Some(A::Cancel | A::Quit | A::Back | A::Versions) => self.mode = Mode::Normal,
+                    Some(A::Up) => view.cursor = view.cursor.saturating_sub(1),
+                    Some(A::Down) => view.cursor = (view.cursor + 1).min(count.saturating_sub(1)),
+                    _ => {}
+                }
+                Vec::new()
+            }
             Mode::Details(_) => {
                 if matches!(action, Some(A::Cancel | A::Quit | A::Back | A::Details)) || key.code == KeyCode::Enter {
                     self.mode = Mode::Normal;

@@ -806,3 +806,32 @@ fn read_only_refuses_uploads_and_deletes_and_u_uploads_into_the_prefix() {
         if prefix == "logs/" && source == &std::path::PathBuf::from("/data/report.csv")));
     assert!(matches!(app.mode, Mode::Transfers(_)));
 }
+
+#[test]
+fn v_lists_the_versions_of_the_object_under_the_cursor() {
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(objects_msg(first, page(&[], &["logs/a"], None)));
+    let effects = app.update(ch('v'));
+    let [Request::ListVersions { id, key: object, .. }] = requests(&effects)[..] else { panic!("{effects:?}") };
+    assert_eq!(object, "logs/a");
+    let id = *id;
+    let version = |n: &str, latest: bool, marker: bool| crate::transfer::Version {
+        key: "logs/a".into(),
+        version_id: Some(n.into()),
+        is_delete_marker: marker,
+        is_latest: latest,
+        size: (!marker).then_some(10),
+        last_modified: Some(at(T0)),
+        etag: None,
+        storage_class: None,
+    };
+    let versions = vec![version("v3", true, true), version("v2", false, false), version("v1", false, false)];
+    app.update(Msg::Worker(Response::Versions { id, result: Ok(versions) }));
+    app.update(ch('j'));
+    let Mode::Versions(view) = &app.mode else { panic!("{:?}", app.mode) };
+    assert_eq!(view.cursor, 1);
+    assert_eq!(view.result.as_ref().map(|r| r.as_ref().map(Vec::len)), Some(Ok(3)));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}

@@ -44,6 +44,7 @@ pub enum Action {
     Details,
     Preview,
     Share,
+    Versions,
     Download,
     Upload,
     Delete,
@@ -58,7 +59,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -75,6 +76,7 @@ impl Action {
         Action::Details,
         Action::Preview,
         Action::Share,
+        Action::Versions,
         Action::Download,
         Action::Upload,
         Action::Delete,
@@ -106,6 +108,7 @@ impl Action {
             Action::Details => "details",
             Action::Preview => "preview",
             Action::Share => "share",
+            Action::Versions => "versions",
             Action::Download => "download",
             Action::Upload => "upload",
             Action::Delete => "delete",
@@ -138,6 +141,7 @@ impl Action {
             Action::Details => "Object details: metadata, encryption, tags",
             Action::Preview => "Preview the object (first 64 KiB)",
             Action::Share => "Copy a link: s3:// URI, URL, presigned URL",
+            Action::Versions => "Versions and delete markers of the object",
             Action::Download => "Download marked, or this object or prefix",
             Action::Upload => "Upload a file or folder here",
             Action::Delete => "Delete (asks first; a prefix by typing its name)",
@@ -375,6 +379,7 @@ mod tests {
             (Action::Details, vec![ch('d')]),
             (Action::Preview, vec![ch('p')]),
             (Action::Share, vec![ch('y')]),
+            (Action::Versions, vec![ch('v')]),
             (Action::Download, vec![ch('D'), press(KeyCode::Char('D'), KeyModifiers::SHIFT)]),
             (Action::Transfers, vec![ch('T'), press(KeyCode::Char('T'), KeyModifiers::SHIFT)]),
             (Action::Upload, vec![ch('u')]),

@@ -54,6 +54,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Details(view) => object::render_details(view, frame, area),
         Mode::Preview(view) => preview::render(view, frame, area),
         Mode::Share(menu) => object::render_share(menu, frame, area),
+        Mode::Versions(view) => object::render_versions(view, frame, area),
         Mode::Download(prompt) => transfers::render_prompt(prompt, frame, area),
         Mode::Transfers(panel) => transfers::render_panel(app, panel, frame, area),
         Mode::ConfirmDelete(confirm) => changes::render_confirm(confirm, frame, area),

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{format, overlay, theme};
-use crate::app::object::{DetailsView, LIFETIMES, ShareItem, ShareMenu, s3_uri};
+use crate::app::object::{DetailsView, LIFETIMES, ShareItem, ShareMenu, VersionsView, s3_uri};
 use crate::escape::untrusted;
 
 fn field(name: &str, value: &str) -> Line<'static> {
@@ -78,4 +78,41 @@ pub fn render_share(menu: &ShareMenu, frame: &mut Frame, area: Rect) {
     let block = overlay::block(" share ", "↑↓ choose · ←→ lifetime · Enter copy · Esc close");
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}
+
+pub fn render_versions(view: &VersionsView, frame: &mut Frame, area: Rect) {
+    let mut lines = vec![field("object", &s3_uri(&view.object)), Line::default()];
+    match &view.result {
+        None => lines.push(Line::from(Span::styled("asking S3…", theme::hint()))),
+        Some(Err(error)) => lines.push(Line::from(Span::styled(untrusted(error).into_owned(), theme::error()))),
+        Some(Ok(versions)) if versions.is_empty() => {
+            lines.push(Line::from("no versions: the bucket may not be versioned"))
+        }
+        Some(Ok(versions)) => {
+            lines.push(Line::from(Span::styled(
+                format!("{:<34} {:>10}  {:<19}  {}", "VERSION", "SIZE", "LAST MODIFIED", "STATE"),
+                theme::header(),
+            )));
+            for (i, v) in versions.iter().enumerate() {
+                let state = match (v.is_latest, v.is_delete_marker) {
+                    (true, true) => "latest · delete marker",
+                    (false, true) => "delete marker",
+                    (true, false) => "latest",
+                    (false, false) => "",
+                };
+                let size = v.size.map(format::size).unwrap_or_default();
+                let modified = v.last_modified.map(crate::timefmt::listing).unwrap_or_default();
+                let id = format::fit(&untrusted(v.version_id.as_deref().unwrap_or("null")), 34);
+                let mut line = Line::from(format!("{id:<34} {size:>10}  {modified:<19}  {state}"));
+                if i == view.cursor {
+                    line = line.style(theme::selected());
+                }
+                lines.push(line);
+            }
+        }
+    }
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
+    let popup = overlay::centered(area, 100, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(overlay::block(" versions ", "↑↓ move · Esc close")), popup);
 }

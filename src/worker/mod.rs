@@ -238,6 +238,19 @@ async fn serve(
             .await;
             Response::Presigned { id, result: result.map_err(|e: Error| Failure::from(&e)) }
         }
+        Request::ListVersions { identity, bucket, key, .. } => {
+            let result = with_retry(&sessions, &identity, |s| {
+                let (regions, identity, bucket, key) = (regions.clone(), identity.clone(), bucket.clone(), key.clone());
+                async move {
+                    let client = regions.client_for(&s, &bucket).await;
+                    crate::transfer::list_versions(&client, &s.info.endpoint, &bucket, &key)
+                        .await
+                        .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
+                }
+            })
+            .await;
+            Response::Versions { id, result: result.map_err(|e| Failure::from(&e)) }
+        }
         Request::Delete { identity, bucket, what, .. } => {
             changes::delete(sessions.clone(), regions.clone(), id, identity, bucket, what).await
         }

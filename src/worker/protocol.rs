@@ -91,6 +91,13 @@ pub enum Request {
         bucket: String,
         what: DeleteWhat,
     },
+    /// Every version and delete marker of one key.
+    ListVersions {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        key: String,
+    },
     /// An identity made in the UI: add it (and with `save`, append it to the config file).
     AddIdentity {
         id: RequestId,
@@ -113,7 +120,8 @@ impl Request {
             | Request::Presign { id, .. }
             | Request::Download { id, .. }
             | Request::Upload { id, .. }
-            | Request::Delete { id, .. } => *id,
+            | Request::Delete { id, .. }
+            | Request::ListVersions { id, .. } => *id,
         }
     }
 }
@@ -177,6 +185,9 @@ impl fmt::Debug for Request {
             Request::Delete { id, bucket, what, .. } => {
                 f.debug_struct("Delete").field("id", id).field("bucket", bucket).field("what", what).finish()
             }
+            Request::ListVersions { id, bucket, key, .. } => {
+                f.debug_struct("ListVersions").field("id", id).field("bucket", bucket).field("key", key).finish()
+            }
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
             Request::AddIdentity { id, identity, save } => f
                 .debug_struct("AddIdentity")
@@ -231,6 +242,10 @@ pub enum Response {
         id: RequestId,
         result: Result<DeleteSummary, Failure>,
     },
+    Versions {
+        id: RequestId,
+        result: Result<Vec<crate::transfer::Version>, Failure>,
+    },
     /// The identity was added; `Some(path)` when it was also saved there.
     IdentityAdded {
         id: RequestId,
@@ -251,7 +266,8 @@ impl Response {
             | Response::Presigned { id, .. }
             | Response::TransferProgress { id, .. }
             | Response::TransferDone { id, .. }
-            | Response::Deleted { id, .. } => Some(*id),
+            | Response::Deleted { id, .. }
+            | Response::Versions { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }
