@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::protocol::{DeleteSummary, DeleteWhat, Failure, FailureKind, RequestId, Response, TransferSummary};
+use super::jobs;
+use super::protocol::{DeleteSummary, DeleteWhat, Failure, RequestId, Response, TransferSummary};
 use crate::credentials::SessionManager;
 use crate::error::Error;
 use crate::s3::list;
 use crate::s3::region::Regions;
-use crate::transfer::{self, BatchProgress, Cancel, DirUploadOptions, Progress, Reporter, UploadOptions};
+use crate::transfer::{self, Cancel, DirUploadOptions, UploadOptions};
 
 pub(super) struct UploadJob {
     pub id: RequestId,
@@ -28,47 +29,29 @@ pub(super) async fn upload(
     responses: mpsc::UnboundedSender<Response>,
 ) -> Response {
     let id = job.id;
-    let session = match super::session(&sessions, &job.identity, None, false).await {
-        Ok(s) => s,
-        Err(e) => return Response::TransferDone { id, result: Err(Failure::from(&e)) },
-    };
-    let client = regions.client_for(&session, &job.bucket).await;
-    let endpoint = session.info.endpoint.clone();
-    let progress = super::download::throttled(id, responses);
-    let fail = |e: transfer::TransferError| Failure { kind: FailureKind::Other, message: e.to_string() };
+    let (client, endpoint, progress) =
+        match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
+            Ok(prepared) => prepared,
+            Err(done) => return done,
+        };
     let result = if job.source.is_dir() {
         let opts = DirUploadOptions { progress, cancel: job.cancel.clone(), ..DirUploadOptions::default() };
         transfer::upload_dir(&client, &endpoint, &job.bucket, &job.prefix, &job.source, &opts)
             .await
-            .map(|report| {
-                let ok: Vec<_> = report.files.iter().filter_map(|f| f.result.as_ref().ok()).collect();
-                let mut problems: Vec<String> =
-                    report.failures().filter_map(|f| f.result.as_ref().err().map(|e| e.to_string())).collect();
-                problems.extend(report.skipped.iter().map(|s| format!("{}: {}", s.key, s.reason)));
-                TransferSummary { files: ok.len(), bytes: ok.iter().map(|r| r.bytes).sum(), problems }
-            })
-            .map_err(fail)
+            .map(|report| jobs::summarize(&report.files, |r| r.bytes, &report.skipped))
+            .map_err(|e| jobs::failure(&e))
     } else {
         let name = job.source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let key = format!("{}{name}", job.prefix);
-        let single = progress.clone();
         let opts = UploadOptions {
-            progress: Reporter::new(move |p: Progress| {
-                single.report(BatchProgress {
-                    files_total: 1,
-                    files_done: usize::from(p.bytes_done >= p.bytes_total),
-                    files_failed: 0,
-                    bytes_total: p.bytes_total,
-                    bytes_done: p.bytes_done,
-                });
-            }),
+            progress: jobs::one_file(progress),
             cancel: job.cancel.clone(),
             ..UploadOptions::default()
         };
         transfer::upload_file(&client, &endpoint, &job.bucket, &key, &job.source, &opts)
             .await
             .map(|report| TransferSummary { files: 1, bytes: report.bytes, problems: Vec::new() })
-            .map_err(fail)
+            .map_err(|e| jobs::failure(&e))
     };
     Response::TransferDone { id, result }
 }

@@ -3,37 +3,15 @@
 //! flips on `Cancel` so the engine cleans up its partial files instead of being cut off.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::jobs;
 use super::protocol::{DownloadWhat, Failure, RequestId, Response, TransferSummary};
 use crate::error::Error;
 use crate::s3::region::Regions;
-use crate::transfer::{
-    self, BatchProgress, Cancel, DownloadOptions, PrefixDownloadOptions, Progress, Reporter, TransferError,
-};
-
-const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-
-/// A reporter that forwards progress to the app, dropping updates closer than 100 ms apart
-/// except the last one (when everything is done).
-pub(super) fn throttled(id: RequestId, responses: mpsc::UnboundedSender<Response>) -> Reporter<BatchProgress> {
-    let last = Mutex::new(None::<Instant>);
-    Reporter::new(move |progress: BatchProgress| {
-        let finished = progress.files_done == progress.files_total && progress.bytes_done >= progress.bytes_total;
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        if finished || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-            *last = Some(Instant::now());
-            let _ = responses.send(Response::TransferProgress { id, progress });
-        }
-    })
-}
-
-fn failure(e: &TransferError) -> Failure {
-    Failure { kind: super::FailureKind::Other, message: e.to_string() }
-}
+use crate::transfer::{self, Cancel, DownloadOptions, PrefixDownloadOptions};
 
 pub(super) struct Job {
     pub id: RequestId,
@@ -52,13 +30,11 @@ pub(super) async fn run(
     responses: mpsc::UnboundedSender<Response>,
 ) -> Response {
     let id = job.id;
-    let session = match super::session(&sessions, &job.identity, None, false).await {
-        Ok(s) => s,
-        Err(e) => return Response::TransferDone { id, result: Err(Failure::from(&e)) },
-    };
-    let client = regions.client_for(&session, &job.bucket).await;
-    let endpoint = session.info.endpoint.clone();
-    let progress = throttled(id, responses);
+    let (client, endpoint, progress) =
+        match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
+            Ok(prepared) => prepared,
+            Err(done) => return done,
+        };
     let result = match &job.what {
         DownloadWhat::Object { key } => {
             let name = match transfer::local_path_for(key, transfer::folder_of(key)) {
@@ -68,26 +44,16 @@ pub(super) async fn run(
                     return Response::TransferDone { id, result: Err(Failure::from(&Error::Usage(message))) };
                 }
             };
-            let single = progress.clone();
             let opts = DownloadOptions {
                 overwrite: job.overwrite,
-                progress: Reporter::new(move |p: Progress| {
-                    let done = p.bytes_done >= p.bytes_total;
-                    single.report(BatchProgress {
-                        files_total: 1,
-                        files_done: usize::from(done),
-                        files_failed: 0,
-                        bytes_total: p.bytes_total,
-                        bytes_done: p.bytes_done,
-                    });
-                }),
+                progress: jobs::one_file(progress),
                 cancel: job.cancel.clone(),
                 ..DownloadOptions::default()
             };
             transfer::download_object(&client, &endpoint, &job.bucket, key, &job.dest_dir.join(name), &opts)
                 .await
                 .map(|report| TransferSummary { files: 1, bytes: report.bytes, problems: Vec::new() })
-                .map_err(|e| failure(&e))
+                .map_err(|e| jobs::failure(&e))
         }
         DownloadWhat::Prefix { prefix } => {
             // `shared/` goes to DEST/shared/..., as a file manager copies a folder, rather
@@ -105,19 +71,8 @@ pub(super) async fn run(
             };
             transfer::download_prefix(&client, &endpoint, &job.bucket, prefix, &dest_dir, &opts)
                 .await
-                .map(|report| {
-                    let ok: Vec<_> = report.files.iter().filter_map(|f| f.result.as_ref().ok()).collect();
-                    let mut problems: Vec<String> = report
-                        .failures()
-                        .map(|f| match &f.result {
-                            Err(e) => e.to_string(),
-                            Ok(_) => String::new(),
-                        })
-                        .collect();
-                    problems.extend(report.skipped.iter().map(|s| format!("{}: {}", s.key, s.reason)));
-                    TransferSummary { files: ok.len(), bytes: ok.iter().map(|r| r.bytes).sum(), problems }
-                })
-                .map_err(|e| failure(&e))
+                .map(|report| jobs::summarize(&report.files, |r| r.bytes, &report.skipped))
+                .map_err(|e| jobs::failure(&e))
         }
     };
     Response::TransferDone { id, result }

@@ -4,6 +4,7 @@
 
 mod changes;
 mod download;
+mod jobs;
 mod protocol;
 
 use std::collections::HashMap;
