@@ -2,24 +2,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use s3lease::credentials::mfa::GivenCode;
 use s3lease::s3::list;
-use s3lease::worker::{self, DeleteWhat, Request, RequestId, Response, WorkerHandle};
-
-async fn answer(worker: &mut WorkerHandle, id: u64) -> Response {
-    loop {
-        let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())
-            .await
-            .expect("an answer within the deadline")
-            .expect("worker running");
-        if response.id() == Some(RequestId(id)) && !matches!(response, Response::TransferProgress { .. }) {
-            return response;
-        }
-    }
-}
+use s3lease::worker::{self, DeleteWhat, Request, RequestId, Response};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_uploads_with_odd_names_and_a_prefix_deletes_whole() {

@@ -10,16 +10,9 @@ use common::*;
 use s3lease::worker::{self, DownloadWhat, Request, RequestId, Response, WorkerHandle};
 
 async fn done(worker: &mut WorkerHandle, id: u64) -> Result<worker::TransferSummary, worker::Failure> {
-    loop {
-        let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())
-            .await
-            .expect("an answer within the deadline")
-            .expect("worker running");
-        if let Response::TransferDone { id: got, result } = response
-            && got == RequestId(id)
-        {
-            return result;
-        }
+    match answer(worker, id).await {
+        Response::TransferDone { result, .. } => result,
+        other => panic!("expected the end of transfer {id}, got {other:?}"),
     }
 }
 

@@ -10,18 +10,6 @@ use common::proxy::Proxy;
 use common::*;
 use s3lease::worker::{self, Request, RequestId, Response, WorkerHandle};
 
-async fn answer(worker: &mut WorkerHandle, id: u64) -> Response {
-    loop {
-        let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())
-            .await
-            .expect("an answer within the deadline")
-            .expect("worker running");
-        if response.id() == Some(RequestId(id)) {
-            return response;
-        }
-    }
-}
-
 fn send(worker: &WorkerHandle, request: Request) {
     worker.requests.send(request).expect("worker running");
 }

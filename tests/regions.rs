@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::proxy::Proxy;
 use common::*;
 use s3lease::worker::{self, Request, RequestId, Response};
@@ -13,19 +11,6 @@ use s3lease::worker::{self, Request, RequestId, Response};
 fn signed_region(authorization: &str) -> Option<&str> {
     let scope = authorization.split("Credential=").nth(1)?.split(',').next()?;
     scope.split('/').nth(2)
-}
-
-/// The next answer to a request; unasked session updates are passed over.
-async fn answer(worker: &mut worker::WorkerHandle) -> Response {
-    loop {
-        let response = tokio::time::timeout(Duration::from_secs(60), worker.responses.recv())
-            .await
-            .expect("an answer within the deadline")
-            .expect("worker running");
-        if response.id().is_some() {
-            return response;
-        }
-    }
 }
 
 fn regions_for(proxy: &Proxy, path_prefix: &str) -> Vec<String> {
@@ -52,7 +37,7 @@ async fn the_worker_lists_a_bucket_with_a_client_for_its_region() {
             continuation: None,
         };
         worker.requests.send(request).expect("worker running");
-        let response = answer(&mut worker).await;
+        let response = answer(&mut worker, id).await;
         let Response::Objects { id: got, result } = response else { panic!("unexpected {response:?}") };
         assert_eq!(got, RequestId(id));
         let page = result.unwrap_or_else(|f| panic!("{bucket}: {}", f.message));
@@ -72,7 +57,7 @@ async fn the_worker_lists_a_bucket_with_a_client_for_its_region() {
 
     // The bucket list shows each bucket's region, looked up where ListBuckets leaves it out.
     worker.requests.send(Request::ListBuckets { id: RequestId(3), identity: "auditor".into() }).expect("running");
-    let response = answer(&mut worker).await;
+    let response = answer(&mut worker, 3).await;
     let Response::Buckets { result: Ok(buckets), .. } = response else { panic!("unexpected {response:?}") };
     let region = |name: &str| buckets.iter().find(|b| b.name == name).and_then(|b| b.region.clone());
     assert_eq!(region("demo-eu").as_deref(), Some("eu-west-1"));

@@ -164,3 +164,19 @@ pub async fn session_manager(
     let aws = s3lease::clients::AwsContext::new(&catalog.settings).await;
     (dir, s3lease::credentials::SessionManager::new(catalog, aws))
 }
+
+/// The worker's answer to request `id`, passing over unasked session updates, progress
+/// reports and answers to other requests.
+pub async fn answer(worker: &mut s3lease::worker::WorkerHandle, id: u64) -> s3lease::worker::Response {
+    use s3lease::worker::{RequestId, Response};
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let response = tokio::time::timeout_at(deadline, worker.responses.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no answer to request {id} within 60 s"))
+            .expect("the worker stopped answering");
+        if response.id() == Some(RequestId(id)) && !matches!(response, Response::TransferProgress { .. }) {
+            return response;
+        }
+    }
+}
