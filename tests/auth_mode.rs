@@ -192,3 +192,50 @@ fn an_unknown_access_key_is_reported_as_such() {
     assert_stderr_has(&run, &["InvalidClientTokenId", "GetCallerIdentity", "`admin`", "the access key is unknown"]);
     assert!(!run.stderr.contains("AccessDenied"), "{}", run.stderr);
 }
+
+/// DeleteObjects as the Admin role, in a bucket whose policy protects one key: the other keys
+/// go, the protected one is named with AccessDenied, and it is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_delete_with_one_key_denied_deletes_the_rest_and_names_it() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use s3lease::credentials::mfa::GivenCode;
+    use s3lease::worker::{self, DeleteWhat, Request, RequestId, Response};
+
+    let tb = auth_testbed();
+    let (_dir, mut manager) = session_manager(tb, tb.endpoint(), "").await;
+    let admin = manager.start("admin-role", &mut GivenCode::new(None, "none needed")).await.unwrap();
+    let bucket = format!("deny-one-{}", std::process::id());
+    admin.s3.create_bucket().bucket(&bucket).send().await.expect("the Admin role may create a bucket");
+    let keys = ["logs/a.txt", "logs/keep me.txt", "logs/c.txt"];
+    for key in keys {
+        let body = ByteStream::from(key.as_bytes().to_vec());
+        admin.s3.put_object().bucket(&bucket).key(key).body(body).send().await.unwrap();
+    }
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:DeleteObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/logs/keep me.txt"),
+        }],
+    });
+    admin.s3.put_bucket_policy().bucket(&bucket).policy(policy.to_string()).send().await.unwrap();
+
+    let mut worker = worker::spawn(manager);
+    let delete = Request::Delete {
+        id: RequestId(1),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        what: DeleteWhat::Keys(keys.iter().map(|k| k.to_string()).collect()),
+    };
+    worker.requests.send(delete).unwrap();
+    let Response::Deleted { result: Ok(summary), .. } = answer(&mut worker, 1).await else { panic!("an answer") };
+    assert_eq!(summary.deleted, 2, "{summary:?}");
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    assert!(summary.failed[0].starts_with("logs/keep me.txt: AccessDenied"), "{summary:?}");
+
+    let left = admin.s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    let left: Vec<&str> = left.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(left, ["logs/keep me.txt"], "only the protected key is left");
+}

@@ -682,6 +682,16 @@ fn table() -> Vec<Case> {
             &["[settings] key `critical_before`", "longer than warn_before (10m)"],
         ),
         config_case(
+            "transfer_concurrency of zero",
+            "[settings]\ntransfer_concurrency = 0\n",
+            &["[settings] key `transfer_concurrency`", "is 0; it must be between 1 and 64"],
+        ),
+        config_case(
+            "transfer_concurrency past the limit",
+            "[settings]\ntransfer_concurrency = 500\n",
+            &["[settings] key `transfer_concurrency`", "is 500; it must be between 1 and 64"],
+        ),
+        config_case(
             "allow_short_durations without an endpoint",
             "[settings]\nallow_short_durations = true\n",
             &["[settings] key `allow_short_durations`", "set endpoint_url or sts_endpoint_url"],

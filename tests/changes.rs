@@ -50,7 +50,7 @@ async fn a_folder_uploads_with_odd_names_and_a_prefix_deletes_whole() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn versions_of_a_key_list_every_version_and_the_delete_marker() {
+async fn versions_of_a_key_list_every_version_and_the_delete_marker_and_any_version_is_read() {
     use aws_sdk_s3::primitives::ByteStream;
     use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
     let tb = testbed();
@@ -80,8 +80,12 @@ async fn versions_of_a_key_list_every_version_and_the_delete_marker() {
     s3.delete_object().bucket(&bucket).key("doc.txt").send().await.unwrap();
 
     let mut worker = worker::spawn(manager);
-    let request =
-        Request::ListVersions { id: RequestId(1), identity: "admin-role".into(), bucket, key: "doc.txt".into() };
+    let request = Request::ListVersions {
+        id: RequestId(1),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        key: "doc.txt".into(),
+    };
     worker.requests.send(request).unwrap();
     let Response::Versions { result: Ok(versions), .. } = answer(&mut worker, 1).await else { panic!("versions") };
     assert_eq!(versions.len(), 4, "three versions and a delete marker, not the .bak key: {versions:#?}");
@@ -91,4 +95,42 @@ async fn versions_of_a_key_list_every_version_and_the_delete_marker() {
     assert!(markers[0].is_latest, "the delete marker is the latest");
     let sizes: Vec<u64> = versions.iter().filter_map(|v| v.size).collect();
     assert_eq!(sizes.iter().sum::<u64>(), 3 + 3 + 5);
+
+    // The oldest version, though a delete marker hides the key: previewed, inspected, downloaded.
+    let oldest = versions.last().and_then(|v| v.version_id.clone()).expect("the oldest has an id");
+    let read = Request::ReadRange {
+        id: RequestId(2),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        key: "doc.txt".into(),
+        version_id: Some(oldest.clone()),
+        start: 0,
+        len: 64 * 1024,
+    };
+    worker.requests.send(read).unwrap();
+    let Response::Range { result: Ok(chunk), .. } = answer(&mut worker, 2).await else { panic!("a range") };
+    assert_eq!(chunk.data, b"one");
+    let details = Request::ObjectDetails {
+        id: RequestId(3),
+        identity: "admin-role".into(),
+        bucket: bucket.clone(),
+        key: "doc.txt".into(),
+        version_id: Some(oldest.clone()),
+    };
+    worker.requests.send(details).unwrap();
+    let Response::Details { result: Ok(details), .. } = answer(&mut worker, 3).await else { panic!("details") };
+    assert_eq!((details.size, details.version_id.as_deref()), (3, Some(oldest.as_str())));
+    let dest = tempfile::tempdir().unwrap();
+    let download = Request::Download {
+        id: RequestId(4),
+        identity: "admin-role".into(),
+        bucket,
+        what: s3lease::worker::DownloadWhat::Object { key: "doc.txt".into(), version_id: Some(oldest) },
+        dest_dir: dest.path().to_path_buf(),
+        overwrite: false,
+    };
+    worker.requests.send(download).unwrap();
+    let Response::TransferDone { result, .. } = answer(&mut worker, 4).await else { panic!("a download") };
+    result.unwrap_or_else(|f| panic!("{}", f.message));
+    assert_eq!(std::fs::read(dest.path().join("doc.txt")).unwrap(), b"one");
 }

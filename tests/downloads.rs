@@ -28,7 +28,7 @@ fn download(id: u64, what: DownloadWhat, dest: &std::path::Path, overwrite: bool
 }
 
 fn object(key: &str) -> DownloadWhat {
-    DownloadWhat::Object { key: key.into() }
+    DownloadWhat::Object { key: key.into(), version_id: None }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

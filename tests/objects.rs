@@ -20,6 +20,7 @@ async fn details_show_metadata_and_tags() {
     let (_dir, manager) = session_manager(tb, tb.endpoint(), "").await;
     let mut worker = worker::spawn(manager);
     let request = |id, key: &str| Request::ObjectDetails {
+        version_id: None,
         id: RequestId(id),
         identity: "admin-role".into(),
         bucket: "demo-data".into(),
@@ -47,6 +48,7 @@ async fn previews_read_64_kib_at_a_time() {
     let (_dir, manager) = session_manager(tb, &proxy.url(), "").await;
     let mut worker = worker::spawn(manager);
     let read = |id, start| Request::ReadRange {
+        version_id: None,
         id: RequestId(id),
         identity: "auditor".into(),
         bucket: "demo-data".into(),

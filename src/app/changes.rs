@@ -175,7 +175,9 @@ impl App {
                 self.transfers.push(Transfer {
                     id,
                     label: format!("{} → s3://{}/{}", source.display(), prompt.bucket, prompt.prefix),
+                    verb: "uploaded",
                     progress: BatchProgress::default(),
+                    files: Vec::new(),
                     state: TransferState::Running,
                     started: self.now,
                 });

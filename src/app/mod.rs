@@ -190,6 +190,9 @@ pub struct App {
     pub pending_delete: Option<RequestId>,
     /// Going up after an AccessDenied until a level this identity may list.
     pub climbing: bool,
+    /// The overlay to go back to when the one on top closes (the versions view under a
+    /// version's preview, details or download prompt).
+    pub behind: Option<Box<Mode>>,
     next_id: u64,
 }
 
@@ -222,6 +225,7 @@ impl App {
             read_only: config.read_only,
             pending_delete: None,
             climbing: false,
+            behind: None,
             next_id: 0,
         };
         let identity = app.session.identity.clone();
@@ -258,6 +262,11 @@ impl App {
         crate::ui::layout::list_rows(self.width, self.height, self.focus)
     }
 
+    /// Closes the overlay on top: back to the one it was opened from, if any.
+    fn close_overlay(&mut self) {
+        self.mode = self.behind.take().map_or(Mode::Normal, |mode| *mode);
+    }
+
     fn notify(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice { text: text.into(), error });
     }
@@ -273,7 +282,7 @@ impl App {
             Response::Details { id, result } => self.on_details(id, result),
             Response::Range { id, result } => self.on_range(id, result),
             Response::Presigned { id, result } => self.on_presigned(id, result),
-            Response::TransferProgress { id, progress } => self.on_transfer_progress(id, progress),
+            Response::TransferProgress { id, progress, files } => self.on_transfer_progress(id, progress, files),
             Response::TransferDone { id, result } => self.on_transfer_done(id, result),
             Response::Deleted { id, result } => self.on_deleted(id, result),
             Response::Versions { id, result } => self.on_versions(id, result),

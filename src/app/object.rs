@@ -22,6 +22,8 @@ pub const LIFETIMES: [(u64, &str); 5] =
 pub struct ObjectRef {
     pub bucket: String,
     pub key: String,
+    /// A version other than the latest, chosen in the versions view.
+    pub version_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +104,7 @@ impl App {
     fn selected_object(&self) -> Option<ObjectRef> {
         match (&self.listing.location, self.listing.selected()) {
             (Location::Prefix { bucket, .. }, Some(Entry::Object(o))) => {
-                Some(ObjectRef { bucket: bucket.clone(), key: o.key.clone() })
+                Some(ObjectRef { bucket: bucket.clone(), key: o.key.clone(), version_id: None })
             }
             _ => None,
         }
@@ -118,13 +120,20 @@ impl App {
     }
 
     pub(super) fn open_details(&mut self) -> Vec<Effect> {
-        let Some(object) = self.selected_object() else { return Vec::new() };
+        match self.selected_object() {
+            Some(object) => self.details_of(object),
+            None => Vec::new(),
+        }
+    }
+
+    fn details_of(&mut self, object: ObjectRef) -> Vec<Effect> {
         let id = self.issue_id();
         let request = Request::ObjectDetails {
             id,
             identity: self.session.identity.clone(),
             bucket: object.bucket.clone(),
             key: object.key.clone(),
+            version_id: object.version_id.clone(),
         };
         self.mode = Mode::Details(DetailsView { object, pending: Some(id), result: None });
         vec![Effect::Send(request)]
@@ -137,6 +146,7 @@ impl App {
             identity: self.session.identity.clone(),
             bucket: object.bucket.clone(),
             key: object.key.clone(),
+            version_id: object.version_id.clone(),
             start,
             len: PREVIEW_CHUNK,
         };
@@ -144,7 +154,13 @@ impl App {
     }
 
     pub(super) fn open_preview(&mut self) -> Vec<Effect> {
-        let Some(object) = self.selected_object() else { return Vec::new() };
+        match self.selected_object() {
+            Some(object) => self.preview_of(object),
+            None => Vec::new(),
+        }
+    }
+
+    fn preview_of(&mut self, object: ObjectRef) -> Vec<Effect> {
         let (id, effect) = self.range_request(&object, 0);
         self.mode = Mode::Preview(PreviewView {
             object,
@@ -182,6 +198,33 @@ impl App {
             view.result = Some(result.map_err(|f| f.message));
         }
         Vec::new()
+    }
+
+    /// Details, preview or download of the version under the versions view's cursor; closing
+    /// what opens comes back to the versions view.
+    fn open_version(&mut self, action: Option<crate::keymap::Action>) -> Vec<Effect> {
+        use crate::keymap::Action as A;
+        let Mode::Versions(view) = &self.mode else { return Vec::new() };
+        let Some(Ok(versions)) = &view.result else { return Vec::new() };
+        let Some(version) = versions.get(view.cursor) else { return Vec::new() };
+        if version.is_delete_marker {
+            self.notify("a delete marker has no content: choose a version above or below it", true);
+            return Vec::new();
+        }
+        let object = ObjectRef {
+            bucket: view.object.bucket.clone(),
+            key: version.key.clone(),
+            version_id: version.version_id.clone(),
+        };
+        self.behind = Some(Box::new(self.mode.clone()));
+        match action {
+            Some(A::Preview) => self.preview_of(object),
+            Some(A::Download) => {
+                self.download_version(object);
+                Vec::new()
+            }
+            _ => self.details_of(object),
+        }
     }
 
     pub(super) fn open_share(&mut self) {
@@ -256,20 +299,22 @@ impl App {
                     Some(A::Cancel | A::Quit | A::Back | A::Versions) => self.mode = Mode::Normal,
                     Some(A::Up) => view.cursor = view.cursor.saturating_sub(1),
                     Some(A::Down) => view.cursor = (view.cursor + 1).min(count.saturating_sub(1)),
+                    Some(A::Preview | A::Details | A::Download) => return self.open_version(action),
+                    _ if key.code == KeyCode::Enter => return self.open_version(Some(A::Details)),
                     _ => {}
                 }
                 Vec::new()
             }
             Mode::Details(_) => {
                 if matches!(action, Some(A::Cancel | A::Quit | A::Back | A::Details)) || key.code == KeyCode::Enter {
-                    self.mode = Mode::Normal;
+                    self.close_overlay();
                 }
                 Vec::new()
             }
             Mode::Preview(view) => {
                 match action {
                     Some(A::Cancel | A::Quit | A::Back | A::Preview) => {
-                        self.mode = Mode::Normal;
+                        self.close_overlay();
                         return Vec::new();
                     }
                     Some(A::Down) => view.scroll += 1,
@@ -354,7 +399,7 @@ mod tests {
 
     #[test]
     fn urls_escape_keys_and_follow_the_endpoint_style() {
-        let o = ObjectRef { bucket: "demo-data".into(), key: "odd/with space+é.txt".into() };
+        let o = ObjectRef { bucket: "demo-data".into(), key: "odd/with space+é.txt".into(), version_id: None };
         assert_eq!(s3_uri(&o), "s3://demo-data/odd/with space+é.txt");
         assert_eq!(
             https_url(&o, "https://s3.eu-west-1.amazonaws.com", "eu-west-1"),

@@ -705,13 +705,19 @@ fn a_download_is_asked_for_then_followed_in_the_panel_and_can_be_cancelled() {
     let [Request::Download { id, what, dest_dir, overwrite, .. }] = requests(&effects)[..] else {
         panic!("one download request: {effects:?}")
     };
-    assert_eq!(what, &DownloadWhat::Object { key: "logs/a".into() });
+    assert_eq!(what, &DownloadWhat::Object { key: "logs/a".into(), version_id: None });
     assert_eq!(dest_dir, &std::path::PathBuf::from("/tmp/downloads"));
     assert!(*overwrite);
     let id = *id;
     assert!(matches!(app.mode, Mode::Transfers(_)), "the panel shows it");
     let progress = BatchProgress { files_total: 1, files_done: 0, files_failed: 0, bytes_total: 100, bytes_done: 40 };
-    app.update(Msg::Worker(Response::TransferProgress { id, progress }));
+    let file = crate::transfer::FileProgress {
+        key: "logs/a".into(),
+        progress: crate::transfer::Progress { bytes_done: 40, bytes_total: 100 },
+        finished: false,
+    };
+    app.update(Msg::Worker(Response::TransferProgress { id, progress, files: vec![file.clone()] }));
+    assert_eq!(app.transfers[0].files, [file], "the files in flight are kept for the panel");
     app.update(Msg::Tick(at(T0 + 2)));
     let (rate, eta) = app.transfers[0].rate_and_eta(app.now);
     assert_eq!((rate, eta), (20, Some(Duration::from_secs(3))), "40 bytes in 2 s: 60 left take 3 s");
@@ -768,7 +774,7 @@ fn marks_feed_delete_and_download_and_a_prefix_is_deleted_only_by_name() {
         matches!(requests(&effects)[..], [Request::Delete { what: DeleteWhat::Prefix(p), .. }] if p == "logs/archive/")
     );
 
-    // `*` marks every loaded object; D downloads each.
+    // `*` marks every loaded object; D downloads them as one batch, with their listed sizes.
     app.update(ch('*'));
     assert_eq!(app.listing.marks.len(), 3);
     app.update(ch('D'));
@@ -777,8 +783,73 @@ fn marks_feed_delete_and_download_and_a_prefix_is_deleted_only_by_name() {
         .into_iter()
         .filter_map(|r| if let Request::Download { what, .. } = r { Some(what.clone()) } else { None })
         .collect();
-    assert_eq!(downloads.len(), 3);
-    assert!(downloads.contains(&DownloadWhat::Object { key: "logs/c".into() }));
+    let sizes: Vec<(String, u64)> = app
+        .listing
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Object(o) => Some((o.key.clone(), o.size)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(downloads, [DownloadWhat::Objects { objects: sizes }]);
+    assert_eq!(
+        app.transfers.last().map(|t| t.label.as_str()),
+        Some("3 marked objects from s3://demo-data/logs/ → /tmp/downloads")
+    );
+}
+
+#[test]
+fn a_chosen_version_is_previewed_inspected_and_downloaded_and_esc_comes_back_to_the_list() {
+    use crate::transfer::Version;
+    use crate::worker::DownloadWhat;
+    let (mut app, effects) = app_at(logs());
+    let (first, _) = list_request(&effects);
+    app.update(objects_msg(first, page(&[], &["logs/a"], None)));
+    app.update(ch('j'));
+    let effects = app.update(ch('v'));
+    let [Request::ListVersions { id, .. }] = requests(&effects)[..] else { panic!("{effects:?}") };
+    let version = |id: &str, latest: bool, marker: bool| Version {
+        key: "logs/a".into(),
+        version_id: Some(id.into()),
+        is_delete_marker: marker,
+        is_latest: latest,
+        size: (!marker).then_some(10),
+        last_modified: None,
+        etag: None,
+        storage_class: None,
+    };
+    let versions = vec![version("v3", true, true), version("v2", false, false), version("v1", false, false)];
+    app.update(Msg::Worker(Response::Versions { id: *id, result: Ok(versions) }));
+
+    // The latest is a delete marker: nothing to read.
+    assert!(requests(&app.update(ch('p'))).is_empty());
+    assert!(app.notice.as_ref().is_some_and(|n| n.error && n.text.starts_with("a delete marker has no content")));
+
+    app.update(ch('j')); // v2
+    let versions_view = app.mode.clone();
+    let effects = app.update(ch('p'));
+    let [Request::ReadRange { version_id, start: 0, .. }] = requests(&effects)[..] else { panic!("{effects:?}") };
+    assert_eq!(version_id.as_deref(), Some("v2"));
+    assert!(matches!(&app.mode, Mode::Preview(p) if p.object.version_id.as_deref() == Some("v2")));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.mode, versions_view, "closing the preview comes back to the versions");
+
+    app.update(ch('j')); // v1
+    let effects = app.update(key(KeyCode::Enter));
+    let [Request::ObjectDetails { version_id, .. }] = requests(&effects)[..] else { panic!("{effects:?}") };
+    assert_eq!(version_id.as_deref(), Some("v1"));
+    app.update(key(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Versions(_)));
+
+    app.update(ch('D'));
+    let Mode::Download(prompt) = &app.mode else { panic!("{:?}", app.mode) };
+    assert_eq!(prompt.what, [DownloadWhat::Object { key: "logs/a".into(), version_id: Some("v1".into()) }]);
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(matches!(requests(&effects)[..], [Request::Download { .. }]));
+    assert!(matches!(app.mode, Mode::Transfers(_)));
+    assert_eq!(app.behind, None, "the transfers panel closes to the browser");
+    assert!(app.transfers[0].label.starts_with("s3://demo-data/logs/a (version v1) → "));
 }
 
 #[test]

@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::listing::{Entry, Location};
+use super::object::ObjectRef;
 use super::{App, Effect, Mode};
-use crate::transfer::BatchProgress;
+use crate::transfer::{BatchProgress, FileProgress};
 use crate::worker::{DownloadWhat, Failure, Request, RequestId, TransferSummary};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,11 @@ pub struct Transfer {
     pub id: RequestId,
     /// What it is, e.g. `s3://demo-data/logs/ → /home/me/Downloads`.
     pub label: String,
+    /// For the summary when it ends: "downloaded" or "uploaded".
+    pub verb: &'static str,
     pub progress: BatchProgress,
+    /// The files of a batch in flight, by key.
+    pub files: Vec<FileProgress>,
     pub state: TransferState,
     pub started: SystemTime,
 }
@@ -56,30 +61,61 @@ pub struct TransfersPanel {
     pub cursor: usize,
 }
 
+/// What a download fetches, e.g. `s3://demo-data/logs/ (everything below)`.
+pub fn describe(bucket: &str, what: &DownloadWhat) -> String {
+    match what {
+        DownloadWhat::Object { key, version_id: None } => format!("s3://{bucket}/{key}"),
+        DownloadWhat::Object { key, version_id: Some(v) } => format!("s3://{bucket}/{key} (version {v})"),
+        DownloadWhat::Objects { objects } => match objects.as_slice() {
+            [(key, _)] => format!("s3://{bucket}/{key}"),
+            many => {
+                let folder = many.first().map_or("", |(key, _)| crate::transfer::folder_of(key));
+                format!("{} marked objects from s3://{bucket}/{folder}", many.len())
+            }
+        },
+        DownloadWhat::Prefix { prefix } => format!("s3://{bucket}/{prefix} (everything below)"),
+    }
+}
+
 impl App {
     pub(super) fn open_download(&mut self) {
         let Location::Prefix { bucket, .. } = &self.listing.location else {
             self.notify("open a bucket first: downloads are of objects or prefixes", true);
             return;
         };
-        let what: Vec<DownloadWhat> = if !self.listing.marks.is_empty() {
-            self.listing.marks.iter().map(|key| DownloadWhat::Object { key: key.clone() }).collect()
+        let what = if !self.listing.marks.is_empty() {
+            // One batch, so the panel shows one total and the files in flight under it.
+            let size = |key: &str| {
+                self.listing.entries.iter().find_map(|e| match e {
+                    Entry::Object(o) if o.key == key => Some(o.size),
+                    _ => None,
+                })
+            };
+            let objects = self.listing.marks.iter().map(|key| (key.clone(), size(key).unwrap_or(0))).collect();
+            DownloadWhat::Objects { objects }
         } else {
             match self.listing.selected() {
-                Some(Entry::Object(o)) => vec![DownloadWhat::Object { key: o.key.clone() }],
-                Some(Entry::Prefix(p)) => vec![DownloadWhat::Prefix { prefix: p.clone() }],
+                Some(Entry::Object(o)) => DownloadWhat::Object { key: o.key.clone(), version_id: None },
+                Some(Entry::Prefix(p)) => DownloadWhat::Prefix { prefix: p.clone() },
                 _ => return,
             }
         };
         let dir = self.download_dir.display().to_string();
-        self.mode = Mode::Download(DownloadPrompt { bucket: bucket.clone(), what, dir, overwrite: false });
+        self.mode = Mode::Download(DownloadPrompt { bucket: bucket.clone(), what: vec![what], dir, overwrite: false });
+    }
+
+    /// The download prompt for one version of an object (from the versions view).
+    pub(super) fn download_version(&mut self, object: ObjectRef) {
+        let what = DownloadWhat::Object { key: object.key, version_id: object.version_id };
+        let dir = self.download_dir.display().to_string();
+        self.mode = Mode::Download(DownloadPrompt { bucket: object.bucket, what: vec![what], dir, overwrite: false });
     }
 
     pub(super) fn on_download_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Mode::Download(prompt) = &mut self.mode else { return Vec::new() };
         match key.code {
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
-            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Esc => self.close_overlay(),
             KeyCode::Tab => prompt.overwrite = !prompt.overwrite,
             KeyCode::Backspace => {
                 prompt.dir.pop();
@@ -100,14 +136,12 @@ impl App {
         let mut effects = Vec::new();
         for what in prompt.what {
             let id = self.issue_id();
-            let source = match &what {
-                DownloadWhat::Object { key } => format!("s3://{}/{key}", prompt.bucket),
-                DownloadWhat::Prefix { prefix } => format!("s3://{}/{prefix} (everything below)", prompt.bucket),
-            };
             self.transfers.push(Transfer {
                 id,
-                label: format!("{source} → {}", dest_dir.display()),
+                label: format!("{} → {}", describe(&prompt.bucket, &what), dest_dir.display()),
+                verb: "downloaded",
                 progress: BatchProgress::default(),
+                files: Vec::new(),
                 state: TransferState::Running,
                 started: self.now,
             });
@@ -121,13 +155,20 @@ impl App {
             }));
         }
         self.listing.marks.clear();
+        self.behind = None;
         self.mode = Mode::Transfers(TransfersPanel { cursor: self.transfers.len().saturating_sub(1) });
         effects
     }
 
-    pub(super) fn on_transfer_progress(&mut self, id: RequestId, progress: BatchProgress) -> Vec<Effect> {
+    pub(super) fn on_transfer_progress(
+        &mut self,
+        id: RequestId,
+        progress: BatchProgress,
+        files: Vec<FileProgress>,
+    ) -> Vec<Effect> {
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
             t.progress = progress;
+            t.files = files;
         }
         Vec::new()
     }
@@ -137,7 +178,8 @@ impl App {
         let (text, error) = match result {
             Ok(summary) => {
                 let text = format!(
-                    "downloaded {} file(s), {}{}",
+                    "{} {} file(s), {}{}",
+                    t.verb,
                     summary.files,
                     crate::ui::format::size(summary.bytes),
                     if summary.problems.is_empty() {
@@ -155,6 +197,7 @@ impl App {
                 (failure.message, true)
             }
         };
+        t.files.clear();
         self.notify(text, error);
         Vec::new()
     }

@@ -23,7 +23,12 @@ pub struct Settings {
     pub allow_short_durations: bool,
     /// The UI refuses uploads and deletes (`--read-only` sets it too).
     pub read_only: bool,
+    /// Files a download or upload moves at once.
+    pub transfer_concurrency: usize,
 }
+
+/// More than this many files at once gains nothing on one link and only invites throttling.
+pub const MAX_TRANSFER_CONCURRENCY: usize = 64;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -38,6 +43,7 @@ impl Default for Settings {
             auto_refresh: true,
             allow_short_durations: false,
             read_only: false,
+            transfer_concurrency: 4,
         }
     }
 }
@@ -65,6 +71,7 @@ pub(crate) struct RawSettings {
     auto_refresh: Option<bool>,
     allow_short_durations: Option<bool>,
     read_only: Option<bool>,
+    transfer_concurrency: Option<i64>,
 }
 
 fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
@@ -96,6 +103,18 @@ impl RawSettings {
             auto_refresh: self.auto_refresh.unwrap_or(d.auto_refresh),
             allow_short_durations: self.allow_short_durations.unwrap_or(false),
             read_only: self.read_only.unwrap_or(false),
+            transfer_concurrency: match self.transfer_concurrency {
+                None => d.transfer_concurrency,
+                Some(n @ 1..=64) => n as usize,
+                Some(n) => {
+                    return Err((
+                        "transfer_concurrency".into(),
+                        format!(
+                            "is {n}; it must be between 1 and {MAX_TRANSFER_CONCURRENCY} files at once: write e.g. transfer_concurrency = 4"
+                        ),
+                    ));
+                }
+            },
         };
         if settings.critical_before > settings.warn_before {
             return Err((

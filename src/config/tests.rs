@@ -242,6 +242,7 @@ fn the_example_config_parses_and_documents_every_key() {
         "auto_refresh",
         "allow_short_durations",
         "read_only",
+        "transfer_concurrency",
         "profile",
         "source",
         "duration",

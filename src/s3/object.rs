@@ -31,21 +31,27 @@ fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
     t.and_then(|t| SystemTime::try_from(*t).ok())
 }
 
-pub async fn details(
-    client: &aws_sdk_s3::Client,
-    endpoint: &str,
-    bucket: &str,
-    key: &str,
-) -> Result<Details, AwsError> {
+/// One object, or one version of it (`None`: the latest).
+#[derive(Debug, Clone, Copy)]
+pub struct Version<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub version_id: Option<&'a str>,
+}
+
+pub async fn details(client: &aws_sdk_s3::Client, endpoint: &str, object: Version<'_>) -> Result<Details, AwsError> {
+    let Version { bucket, key, version_id } = object;
     let location = format!("s3://{bucket}/{key}");
     let head = client
         .head_object()
         .bucket(bucket)
         .key(key)
+        .set_version_id(version_id.map(str::to_string))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("HeadObject", endpoint, &e).on(location.clone()).in_bucket(bucket))?;
-    let tags = match client.get_object_tagging().bucket(bucket).key(key).send().await {
+    let tagging = client.get_object_tagging().bucket(bucket).key(key).set_version_id(version_id.map(str::to_string));
+    let tags = match tagging.send().await {
         Ok(out) => Ok(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
         Err(e) => Err(AwsError::from_sdk("GetObjectTagging", endpoint, &e).on(location).in_bucket(bucket).to_string()),
     };
@@ -79,17 +85,18 @@ pub struct Chunk {
 pub async fn range(
     client: &aws_sdk_s3::Client,
     endpoint: &str,
-    bucket: &str,
-    key: &str,
+    object: Version<'_>,
     start: u64,
     len: u64,
 ) -> Result<Chunk, AwsError> {
+    let Version { bucket, key, version_id } = object;
     let location = format!("s3://{bucket}/{key}");
     let fail = |e: String| AwsError::new(AwsErrorKind::Network, "GetObject", endpoint, e).on(location.clone());
     let out = client
         .get_object()
         .bucket(bucket)
         .key(key)
+        .set_version_id(version_id.map(str::to_string))
         .range(format!("bytes={start}-{}", start + len.max(1) - 1))
         .send()
         .await

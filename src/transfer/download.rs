@@ -5,6 +5,10 @@
 //! object. Beside the partial, `.<name>.s3lease-partial.etag` records which version of the
 //! object the bytes came from: a resumed download sends it as `If-Match`, so bytes of a
 //! changed object are never spliced onto the old ones.
+//!
+//! A body that breaks off mid-way, or a GET refused because the credentials expired (with a
+//! [`Renewal`] to get new ones), is picked up again from the partial file's length, so a long
+//! download survives a flaky network and the end of its session.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -19,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 use super::error::{TransferError, TransferErrorKind, TransferOp, io_kind};
 use super::path::{folder_of, local_path_for};
 use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
+use super::renew::{Renewal, is_expired, is_transient};
 use super::{FileResult, Skipped, Tally};
 use crate::aws_error::{AwsError, AwsErrorKind};
 use crate::s3::list::{Object, list_page};
@@ -26,6 +31,12 @@ use crate::s3::list::{Object, list_page};
 /// Large enough that a fast link is not slowed by a system call per network chunk, small
 /// enough that memory stays flat however large the object.
 const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Times a download picks up again after its body broke off: enough for a flaky link, few
+/// enough that a dead endpoint is reported within seconds.
+const MAX_RESUMES: u32 = 3;
+/// Before the first resume; doubled for each one after.
+const RESUME_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Debug, Clone, Default)]
 pub struct DownloadOptions {
@@ -36,6 +47,10 @@ pub struct DownloadOptions {
     /// Continue from an existing partial file with a ranged GET, if the object is unchanged;
     /// a changed object (or a partial without its ETag record) is downloaded from the start.
     pub resume: bool,
+    /// A version other than the latest (from ListObjectVersions).
+    pub version_id: Option<String>,
+    /// New credentials when S3 says the current ones expired; without it that fails the file.
+    pub renewal: Option<Renewal>,
     pub progress: Reporter<Progress>,
     pub cancel: Cancel,
 }
@@ -95,8 +110,7 @@ pub async fn download_object(
             .await
             .map_err(|e| fail(io_kind(format!("creating the directory {}", dir.display()), &e)))?;
     }
-    let job = Job { client, endpoint, bucket, key, partial: &partial, etag_file: &etag_file, opts };
-    let fetched = match job.fetch().await {
+    let fetched = match fetch_resuming(client, endpoint, bucket, key, (&partial, &etag_file), opts).await {
         Ok(fetched) => fetched,
         Err(kind) => {
             let oversized = matches!(kind, TransferErrorKind::SizeMismatch { expected, got } if got > expected);
@@ -123,6 +137,59 @@ pub async fn download_object(
             }
             Err(fail(kind))
         }
+    }
+}
+
+/// Fetches into the partial file, resuming from its length after a broken body or renewed
+/// credentials. The partial is left for the caller to place or discard.
+async fn fetch_resuming(
+    client: &aws_sdk_s3::Client,
+    endpoint: &str,
+    bucket: &str,
+    key: &str,
+    (partial, etag_file): (&Path, &Path),
+    opts: &DownloadOptions,
+) -> Result<Fetched, TransferErrorKind> {
+    let mut resume = opts.resume;
+    let mut resumes = 0;
+    loop {
+        let (generation, client) = match &opts.renewal {
+            Some(renewal) => renewal.current(client).await,
+            None => (0, client.clone()),
+        };
+        let job = Job { client: &client, endpoint, bucket, key, partial, etag_file, opts, resume };
+        let kind = match job.fetch().await {
+            Ok(fetched) => return Ok(fetched),
+            Err(kind) => kind,
+        };
+        match &opts.renewal {
+            Some(renewal) if is_expired(&kind) => {
+                renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
+            }
+            _ if is_transient(&kind) && resumes < MAX_RESUMES => {
+                let backoff = RESUME_BACKOFF * 2u32.pow(resumes);
+                resumes += 1;
+                tracing::info!(bucket, key, resumes, "the download broke off; resuming after {backoff:?}: {kind}");
+                if opts.cancel.guard(tokio::time::sleep(backoff)).await.is_none() {
+                    return Err(TransferErrorKind::Cancelled);
+                }
+            }
+            _ => return Err(kind),
+        }
+        // What arrived so far stays: the next attempt asks only for the rest.
+        resume = true;
+    }
+}
+
+/// The expiry that stopped a transfer, and why new credentials could not be had.
+pub(crate) fn renewal_failed(expired: &TransferErrorKind, why: &str) -> TransferErrorKind {
+    match expired {
+        TransferErrorKind::Aws(e) => {
+            let mut e = e.clone();
+            e.message = format!("{}; renewing the credentials failed: {why}", e.message);
+            TransferErrorKind::Aws(e)
+        }
+        other => other.clone(),
     }
 }
 
@@ -169,11 +236,12 @@ struct Job<'a> {
     partial: &'a Path,
     etag_file: &'a Path,
     opts: &'a DownloadOptions,
+    resume: bool,
 }
 
 impl Job<'_> {
     async fn fetch(&self) -> Result<Fetched, TransferErrorKind> {
-        let resumable = if self.opts.resume { self.resumable().await } else { None };
+        let resumable = if self.resume { self.resumable().await } else { None };
         let (out, offset) = match resumable {
             Some((len, etag)) => match self.get(Some((len, &etag))).await {
                 Ok(out) => (out, len),
@@ -221,7 +289,8 @@ impl Job<'_> {
     }
 
     async fn get(&self, from: Option<(u64, &str)>) -> Result<GetObjectOutput, TransferErrorKind> {
-        let mut request = self.client.get_object().bucket(self.bucket).key(self.key);
+        let mut request =
+            self.client.get_object().bucket(self.bucket).key(self.key).set_version_id(self.opts.version_id.clone());
         if let Some((offset, etag)) = from {
             request = request.range(format!("bytes={offset}-")).if_match(etag);
         }
@@ -338,6 +407,7 @@ pub struct PrefixDownloadOptions {
     pub overwrite: bool,
     pub keep_partial_for_resume: bool,
     pub resume: bool,
+    pub renewal: Option<Renewal>,
     pub progress: Reporter<BatchProgress>,
     /// Each file's own progress, for showing the files in flight.
     pub file_progress: Reporter<FileProgress>,
@@ -351,6 +421,7 @@ impl Default for PrefixDownloadOptions {
             overwrite: false,
             keep_partial_for_resume: false,
             resume: false,
+            renewal: None,
             progress: Reporter::none(),
             file_progress: Reporter::none(),
             cancel: Cancel::new(),
@@ -384,57 +455,108 @@ pub async fn download_prefix(
     dest_dir: &Path,
     opts: &PrefixDownloadOptions,
 ) -> Result<PrefixReport, TransferError> {
-    let objects = list_all(client, endpoint, bucket, prefix, &opts.cancel)
+    let objects = list_all(client, endpoint, bucket, prefix, opts)
         .await
         .map_err(|kind| TransferError::new(TransferOp::List, bucket, prefix, Some(dest_dir), kind))?;
-    let strip = folder_of(prefix);
+    let objects = objects.into_iter().map(|o| (o.key, o.size)).collect();
+    Ok(download_many(client, endpoint, bucket, objects, Strip::Prefix(folder_of(prefix)), dest_dir, opts).await)
+}
+
+/// Downloads the given objects (key and size, as listed) side by side into `dest_dir`, each
+/// under the last part of its key: the marked objects of one listing.
+pub async fn download_objects(
+    client: &aws_sdk_s3::Client,
+    endpoint: &str,
+    bucket: &str,
+    objects: Vec<(String, u64)>,
+    dest_dir: &Path,
+    opts: &PrefixDownloadOptions,
+) -> PrefixReport {
+    download_many(client, endpoint, bucket, objects, Strip::OwnFolder, dest_dir, opts).await
+}
+
+/// What of a key is left out of its local path.
+#[derive(Clone, Copy)]
+enum Strip<'a> {
+    /// The same folder for every key: its tree below is kept.
+    Prefix(&'a str),
+    /// Each key's own folder: the files land side by side.
+    OwnFolder,
+}
+
+/// Downloads each object to `dest_dir` joined with its key less what `strip` says.
+async fn download_many(
+    client: &aws_sdk_s3::Client,
+    endpoint: &str,
+    bucket: &str,
+    objects: Vec<(String, u64)>,
+    strip: Strip<'_>,
+    dest_dir: &Path,
+    opts: &PrefixDownloadOptions,
+) -> PrefixReport {
     let mut report = PrefixReport::default();
     let mut jobs = Vec::new();
-    for object in objects {
-        if object.key.ends_with('/') {
-            report.skipped.push(Skipped { key: object.key, path: None, reason: "a folder marker".into() });
+    for (key, size) in objects {
+        if key.ends_with('/') {
+            report.skipped.push(Skipped { key, path: None, reason: "a folder marker".into() });
             continue;
         }
-        match local_path_for(&object.key, strip) {
-            Ok(relative) => jobs.push((object, dest_dir.join(relative))),
-            Err(reason) => {
-                let error = TransferError::new(
-                    TransferOp::Download,
-                    bucket,
-                    &object.key,
-                    None,
-                    TransferErrorKind::UnsafeKey(reason),
-                );
-                report.files.push(FileResult { key: object.key, path: None, result: Err(error) });
-            }
+        let strip = match strip {
+            Strip::Prefix(prefix) => prefix,
+            Strip::OwnFolder => folder_of(&key),
+        };
+        match local_path_for(&key, strip) {
+            Ok(relative) => jobs.push((key, size, dest_dir.join(relative))),
+            Err(reason) => report.files.push(unsafe_key(bucket, key, reason)),
         }
     }
+    run_batch(client, endpoint, bucket, jobs, report, opts).await
+}
+
+fn unsafe_key(bucket: &str, key: String, reason: String) -> FileResult<DownloadReport> {
+    let error = TransferError::new(TransferOp::Download, bucket, &key, None, TransferErrorKind::UnsafeKey(reason));
+    FileResult { key, path: None, result: Err(error) }
+}
+
+/// Runs `jobs` (key, size, destination) `concurrency` at a time, adding their results to
+/// `report` (which may hold failures already) in key order.
+async fn run_batch(
+    client: &aws_sdk_s3::Client,
+    endpoint: &str,
+    bucket: &str,
+    jobs: Vec<(String, u64, PathBuf)>,
+    mut report: PrefixReport,
+    opts: &PrefixDownloadOptions,
+) -> PrefixReport {
     let tally = Arc::new(Tally::new(
         opts.progress.clone(),
         BatchProgress {
             files_total: jobs.len() + report.files.len(),
             files_done: report.files.len(),
             files_failed: report.files.len(),
-            bytes_total: jobs.iter().map(|(o, _)| o.size).sum(),
+            bytes_total: jobs.iter().map(|(_, size, _)| size).sum(),
             bytes_done: 0,
         },
     ));
     tally.announce();
     let results: Vec<_> = futures::stream::iter(jobs)
-        .map(|(object, path)| {
+        .map(|(key, _, path)| {
             let tally = tally.clone();
             async move {
-                let key: Arc<str> = Arc::from(object.key.as_str());
+                let name: Arc<str> = Arc::from(key.as_str());
                 let file_opts = DownloadOptions {
                     overwrite: opts.overwrite,
                     keep_partial_for_resume: opts.keep_partial_for_resume,
                     resume: opts.resume,
-                    progress: per_file(&tally, &opts.file_progress, key),
+                    version_id: None,
+                    renewal: opts.renewal.clone(),
+                    progress: per_file(&tally, &opts.file_progress, name.clone()),
                     cancel: opts.cancel.clone(),
                 };
-                let result = download_object(client, endpoint, bucket, &object.key, &path, &file_opts).await;
+                let result = download_object(client, endpoint, bucket, &key, &path, &file_opts).await;
+                finished(&opts.file_progress, name);
                 tally.file_done(result.is_ok());
-                FileResult { key: object.key, path: Some(path), result }
+                FileResult { key, path: Some(path), result }
             }
         })
         .buffer_unordered(opts.concurrency.max(1))
@@ -442,24 +564,37 @@ pub async fn download_prefix(
         .await;
     report.files.extend(results);
     report.files.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(report)
+    report
 }
 
-/// Every object under `prefix`, page by page.
+/// Every object under `prefix`, page by page; a page refused for expired credentials is
+/// asked for again with renewed ones.
 async fn list_all(
     client: &aws_sdk_s3::Client,
     endpoint: &str,
     bucket: &str,
     prefix: &str,
-    cancel: &Cancel,
+    opts: &PrefixDownloadOptions,
 ) -> Result<Vec<Object>, TransferErrorKind> {
     let mut objects = Vec::new();
     let mut seen = HashSet::new();
     let mut token = None;
     loop {
-        let page = match cancel.guard(list_page(client, endpoint, bucket, prefix, None, token.take())).await {
+        let (generation, client) = match &opts.renewal {
+            Some(renewal) => renewal.current(client).await,
+            None => (0, client.clone()),
+        };
+        let page = match opts.cancel.guard(list_page(&client, endpoint, bucket, prefix, None, token.clone())).await {
             None => return Err(TransferErrorKind::Cancelled),
-            Some(page) => page.map_err(|e| TransferErrorKind::Aws(Box::new(e)))?,
+            Some(page) => page.map_err(|e| TransferErrorKind::Aws(Box::new(e))),
+        };
+        let page = match (page, &opts.renewal) {
+            (Ok(page), _) => page,
+            (Err(kind), Some(renewal)) if is_expired(&kind) => {
+                renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
+                continue;
+            }
+            (Err(kind), _) => return Err(kind),
         };
         for object in page.objects {
             // A page boundary repeated by a flaky endpoint must not download a key twice.
@@ -484,9 +619,14 @@ pub(crate) fn per_file(tally: &Arc<Tally>, files: &Reporter<FileProgress>, key: 
         let before = last.swap(progress.bytes_done, Ordering::Relaxed);
         tally.bytes(before, progress.bytes_done);
         if !files.is_none() {
-            files.report(FileProgress { key: key.clone(), progress });
+            files.report(FileProgress { key: key.clone(), progress, finished: false });
         }
     })
+}
+
+/// Tells the per-file reporter that a file of the batch is over, whichever way it ended.
+pub(crate) fn finished(files: &Reporter<FileProgress>, key: Arc<str>) {
+    files.report(FileProgress { key, progress: Progress::default(), finished: true });
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //!     -> Result<DownloadReport, TransferError>
 //! download_prefix(client, endpoint, bucket, prefix, dest_dir: &Path, &PrefixDownloadOptions)
 //!     -> Result<PrefixReport, TransferError>          // Err only if the listing fails
+//! download_objects(client, endpoint, bucket, [(key, size)], dest_dir: &Path, &PrefixDownloadOptions)
+//!     -> PrefixReport
 //! upload_file(client, endpoint, bucket, key, src: &Path, &UploadOptions)
 //!     -> Result<UploadReport, TransferError>
 //! upload_dir(client, endpoint, bucket, prefix, src_dir: &Path, &DirUploadOptions)
@@ -28,6 +30,8 @@
 //! - `cancel`: a [`Cancel`] flag. Cancelling interrupts a transfer at once, even mid-request;
 //!   it then fails with [`TransferErrorKind::Cancelled`] after cleaning up (partial file
 //!   removed unless kept for resume; multipart upload aborted).
+//! - `renewal`: a [`Renewal`] that gets new credentials when S3 answers `ExpiredToken`; the
+//!   transfer then carries on from where it stopped (see [`renew`]).
 //!
 //! Errors ([`TransferError`]) name the operation, bucket, key, local path and the cause: an
 //! [`AwsError`](crate::aws_error::AwsError) for S3 and network failures, the file and the
@@ -40,6 +44,7 @@ pub mod download;
 pub mod error;
 pub mod path;
 pub mod progress;
+pub mod renew;
 pub mod upload;
 pub mod versions;
 
@@ -48,12 +53,13 @@ use std::sync::Mutex;
 
 pub use delete::{DeleteFailure, DeleteReport, delete_objects};
 pub use download::{
-    DownloadOptions, DownloadReport, PrefixDownloadOptions, PrefixReport, download_object, download_prefix,
-    partial_etag_path, partial_path,
+    DownloadOptions, DownloadReport, PrefixDownloadOptions, PrefixReport, download_object, download_objects,
+    download_prefix, partial_etag_path, partial_path,
 };
 pub use error::{TransferError, TransferErrorKind, TransferOp};
 pub use path::{folder_of, local_path_for};
 pub use progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
+pub use renew::Renewal;
 pub use upload::{DirUploadOptions, DirUploadReport, UploadOptions, UploadReport, upload_dir, upload_file};
 pub use versions::{Version, list_versions, list_versions_paged};
 

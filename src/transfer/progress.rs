@@ -32,6 +32,8 @@ pub struct BatchProgress {
 pub struct FileProgress {
     pub key: Arc<str>,
     pub progress: Progress,
+    /// The file is over (done or failed): the last update for this key.
+    pub finished: bool,
 }
 
 /// Where progress updates go: a callback run inline on the transfer's task, so it must be

@@ -1,6 +1,10 @@
 //! Uploads: a file in one PUT or in parts, and a directory tree under a prefix. Bodies are
 //! read from disk as they are sent (`ByteStream::read_from`), a part at a time, so memory does
 //! not grow with the file; the SDK can re-read a part from disk to retry it.
+//!
+//! A request refused because the credentials expired is sent again with renewed ones (when
+//! the options carry a [`Renewal`]): a multipart upload keeps its upload id and the parts
+//! already sent, and goes on with the rest.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,9 +13,11 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use futures::{StreamExt, TryStreamExt};
 
+use super::download::{finished, per_file, renewal_failed};
 use super::error::{TransferError, TransferErrorKind, TransferOp, io_kind};
 use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
-use super::{FileResult, Skipped, Tally, download::per_file};
+use super::renew::{Renewal, is_expired};
+use super::{FileResult, Skipped, Tally};
 use crate::aws_error::{AwsError, AwsErrorKind};
 
 const MIB: u64 = 1024 * 1024;
@@ -31,6 +37,7 @@ pub struct UploadOptions {
     /// Parts sent at once (at least 1).
     pub concurrency: usize,
     pub content_type: Option<String>,
+    pub renewal: Option<Renewal>,
     pub progress: Reporter<Progress>,
     pub cancel: Cancel,
 }
@@ -42,6 +49,7 @@ impl Default for UploadOptions {
             part_size: 8 * MIB,
             concurrency: 4,
             content_type: None,
+            renewal: None,
             progress: Reporter::none(),
             cancel: Cancel::new(),
         }
@@ -103,33 +111,60 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// Sends a request built by `call` on the current client; if S3 says the credentials
+    /// expired, renews them (when allowed) and sends it again.
+    async fn renewing<T, F, Fut>(&self, call: F) -> Result<T, TransferErrorKind>
+    where
+        F: Fn(aws_sdk_s3::Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, TransferErrorKind>>,
+    {
+        loop {
+            let (generation, client) = match &self.opts.renewal {
+                Some(renewal) => renewal.current(self.client).await,
+                None => (0, self.client.clone()),
+            };
+            match (call(client).await, &self.opts.renewal) {
+                (Err(kind), Some(renewal)) if is_expired(&kind) => {
+                    renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
+                }
+                (outcome, _) => return outcome,
+            }
+        }
+    }
+
     async fn single(&self, size: u64) -> Result<Uploaded, TransferErrorKind> {
-        let body = self.body(0, size).await?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(self.bucket)
-            .key(self.key)
-            .set_content_type(self.opts.content_type.clone())
-            .content_length(self.i64(size)?)
-            .body(body)
-            .send();
-        let out = self.sent("PutObject", self.opts.cancel.guard(request).await)?;
+        let out = self
+            .renewing(|client| async move {
+                let body = self.body(0, size).await?;
+                let request = client
+                    .put_object()
+                    .bucket(self.bucket)
+                    .key(self.key)
+                    .set_content_type(self.opts.content_type.clone())
+                    .content_length(self.i64(size)?)
+                    .body(body)
+                    .send();
+                self.sent("PutObject", self.opts.cancel.guard(request).await)
+            })
+            .await?;
         self.opts.progress.report(Progress { bytes_done: size, bytes_total: size });
         Ok((0, out.e_tag().map(str::to_string), out.version_id().map(str::to_string)))
     }
 
     async fn multipart(&self, size: u64) -> Result<Uploaded, TransferErrorKind> {
         // CRC32 per part, declared up front: S3 then checks every part and the whole.
-        let request = self
-            .client
-            .create_multipart_upload()
-            .bucket(self.bucket)
-            .key(self.key)
-            .set_content_type(self.opts.content_type.clone())
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .send();
-        let created = self.sent("CreateMultipartUpload", self.opts.cancel.guard(request).await)?;
+        let created = self
+            .renewing(|client| async move {
+                let request = client
+                    .create_multipart_upload()
+                    .bucket(self.bucket)
+                    .key(self.key)
+                    .set_content_type(self.opts.content_type.clone())
+                    .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                    .send();
+                self.sent("CreateMultipartUpload", self.opts.cancel.guard(request).await)
+            })
+            .await?;
         let Some(upload_id) = created.upload_id().map(str::to_string) else {
             return Err(self.aws(AwsErrorKind::Other, "CreateMultipartUpload", "the answer had no upload id"));
         };
@@ -139,15 +174,22 @@ impl Job<'_> {
             if self.opts.cancel.is_cancelled() {
                 return Err(TransferErrorKind::Cancelled);
             }
-            let request = self
-                .client
-                .complete_multipart_upload()
-                .bucket(self.bucket)
-                .key(self.key)
-                .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-                .send();
-            let out = self.sent("CompleteMultipartUpload", self.opts.cancel.guard(request).await)?;
+            let upload = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+            let out = self
+                .renewing(|client| {
+                    let (upload, upload_id) = (upload.clone(), &upload_id);
+                    async move {
+                        let request = client
+                            .complete_multipart_upload()
+                            .bucket(self.bucket)
+                            .key(self.key)
+                            .upload_id(upload_id)
+                            .multipart_upload(upload)
+                            .send();
+                        self.sent("CompleteMultipartUpload", self.opts.cancel.guard(request).await)
+                    }
+                })
+                .await?;
             Ok((count, out.e_tag().map(str::to_string), out.version_id().map(str::to_string)))
         }
         .await;
@@ -171,19 +213,22 @@ impl Job<'_> {
                     }
                     let number = i32::try_from(index + 1)
                         .map_err(|_| self.aws(AwsErrorKind::Validation, "UploadPart", "more parts than S3 allows"))?;
-                    let body = self.body(offset, len).await?;
-                    let request = self
-                        .client
-                        .upload_part()
-                        .bucket(self.bucket)
-                        .key(self.key)
-                        .upload_id(upload_id)
-                        .part_number(number)
-                        .checksum_algorithm(ChecksumAlgorithm::Crc32)
-                        .content_length(self.i64(len)?)
-                        .body(body)
-                        .send();
-                    let out = self.sent("UploadPart", self.opts.cancel.guard(request).await)?;
+                    let out = self
+                        .renewing(|client| async move {
+                            let body = self.body(offset, len).await?;
+                            let request = client
+                                .upload_part()
+                                .bucket(self.bucket)
+                                .key(self.key)
+                                .upload_id(upload_id)
+                                .part_number(number)
+                                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                                .content_length(self.i64(len)?)
+                                .body(body)
+                                .send();
+                            self.sent("UploadPart", self.opts.cancel.guard(request).await)
+                        })
+                        .await?;
                     let part = CompletedPart::builder()
                         .part_number(number)
                         .set_e_tag(out.e_tag().map(str::to_string))
@@ -208,8 +253,12 @@ impl Job<'_> {
     /// Best effort: the upload already failed, and a failed abort only leaves parts behind
     /// (which a bucket lifecycle rule may clean up), so it is logged, not reported.
     async fn abort(&self, upload_id: &str) {
+        let client = match &self.opts.renewal {
+            Some(renewal) => renewal.current(self.client).await.1,
+            None => self.client.clone(),
+        };
         let aborted =
-            self.client.abort_multipart_upload().bucket(self.bucket).key(self.key).upload_id(upload_id).send().await;
+            client.abort_multipart_upload().bucket(self.bucket).key(self.key).upload_id(upload_id).send().await;
         if let Err(e) = aborted {
             let e = AwsError::from_sdk("AbortMultipartUpload", self.endpoint, &e).on(self.location());
             tracing::warn!("could not abort the multipart upload {upload_id}: {e}");
@@ -263,6 +312,7 @@ pub struct DirUploadOptions {
     pub multipart_threshold: u64,
     pub part_size: u64,
     pub part_concurrency: usize,
+    pub renewal: Option<Renewal>,
     pub progress: Reporter<BatchProgress>,
     pub file_progress: Reporter<FileProgress>,
     pub cancel: Cancel,
@@ -276,6 +326,7 @@ impl Default for DirUploadOptions {
             multipart_threshold: file.multipart_threshold,
             part_size: file.part_size,
             part_concurrency: file.concurrency,
+            renewal: None,
             progress: Reporter::none(),
             file_progress: Reporter::none(),
             cancel: Cancel::new(),
@@ -347,15 +398,18 @@ pub async fn upload_dir(
             let tally = tally.clone();
             async move {
                 let key = key_for(prefix, &file.relative);
+                let name: Arc<str> = Arc::from(key.as_str());
                 let file_opts = UploadOptions {
                     multipart_threshold: opts.multipart_threshold,
                     part_size: opts.part_size,
                     concurrency: opts.part_concurrency,
                     content_type: None,
-                    progress: per_file(&tally, &opts.file_progress, Arc::from(key.as_str())),
+                    renewal: opts.renewal.clone(),
+                    progress: per_file(&tally, &opts.file_progress, name.clone()),
                     cancel: opts.cancel.clone(),
                 };
                 let result = upload_file(client, endpoint, bucket, &key, &file.path, &file_opts).await;
+                finished(&opts.file_progress, name);
                 tally.file_done(result.is_ok());
                 FileResult { key, path: Some(file.path), result }
             }

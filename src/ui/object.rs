@@ -114,5 +114,9 @@ pub fn render_versions(view: &VersionsView, frame: &mut Frame, area: Rect) {
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
     let popup = overlay::centered(area, 100, height);
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(overlay::block(" versions ", "↑↓ move · Esc close")), popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(overlay::block(" versions ", "↑↓ move · p preview · d details · D download · Esc close")),
+        popup,
+    );
 }

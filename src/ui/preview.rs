@@ -71,8 +71,12 @@ pub fn render(view: &PreviewView, frame: &mut Frame, area: Rect) {
         (Some(total), None) => format!("all {}", format::size(total)),
     };
     let kind = if text { "text" } else { "binary: hex dump" };
-    let title =
-        format!(" preview: {} ({kind}) ", format::fit(&untrusted(&view.object.key), usize::from(popup.width) / 2));
+    let version = match &view.object.version_id {
+        Some(v) => format!(", version {}", format::fit(&untrusted(v), 12)),
+        None => String::new(),
+    };
+    let key = format::fit(&untrusted(&view.object.key), usize::from(popup.width) / 2);
+    let title = format!(" preview: {key} ({kind}{version}) ");
     let block = Block::bordered()
         .title(Span::styled(title, theme::header()))
         .title_bottom(Line::from(Span::styled(format!(" {status} · Esc closes "), theme::hint())).right_aligned())

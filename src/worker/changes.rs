@@ -29,13 +29,20 @@ pub(super) async fn upload(
     responses: mpsc::UnboundedSender<Response>,
 ) -> Response {
     let id = job.id;
-    let (client, endpoint, progress) =
-        match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
-            Ok(prepared) => prepared,
-            Err(done) => return done,
-        };
+    let prepared = match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
+    };
+    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency } = prepared;
     let result = if job.source.is_dir() {
-        let opts = DirUploadOptions { progress, cancel: job.cancel.clone(), ..DirUploadOptions::default() };
+        let opts = DirUploadOptions {
+            concurrency,
+            renewal: Some(renewal),
+            progress,
+            file_progress,
+            cancel: job.cancel.clone(),
+            ..DirUploadOptions::default()
+        };
         transfer::upload_dir(&client, &endpoint, &job.bucket, &job.prefix, &job.source, &opts)
             .await
             .map(|report| jobs::summarize(&report.files, |r| r.bytes, &report.skipped))
@@ -44,6 +51,7 @@ pub(super) async fn upload(
         let name = job.source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let key = format!("{}{name}", job.prefix);
         let opts = UploadOptions {
+            renewal: Some(renewal),
             progress: jobs::one_file(progress),
             cancel: job.cancel.clone(),
             ..UploadOptions::default()

@@ -1,6 +1,8 @@
 //! Downloads run by the worker: the engine in `crate::transfer`, with progress sent back as
 //! `TransferProgress` at most every 100 ms (and at the end), and a cancel flag the worker
 //! flips on `Cancel` so the engine cleans up its partial files instead of being cut off.
+//! Credentials that expire mid-download are renewed and the download goes on from where it
+//! stopped (see [`crate::transfer::renew`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,13 +32,22 @@ pub(super) async fn run(
     responses: mpsc::UnboundedSender<Response>,
 ) -> Response {
     let id = job.id;
-    let (client, endpoint, progress) =
-        match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
-            Ok(prepared) => prepared,
-            Err(done) => return done,
-        };
+    let prepared = match jobs::prepare(&sessions, &regions, id, &job.identity, &job.bucket, responses).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
+    };
+    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency } = prepared;
+    let batch = PrefixDownloadOptions {
+        concurrency,
+        overwrite: job.overwrite,
+        renewal: Some(renewal.clone()),
+        progress: progress.clone(),
+        file_progress,
+        cancel: job.cancel.clone(),
+        ..PrefixDownloadOptions::default()
+    };
     let result = match &job.what {
-        DownloadWhat::Object { key } => {
+        DownloadWhat::Object { key, version_id } => {
             let name = match transfer::local_path_for(key, transfer::folder_of(key)) {
                 Ok(name) => name,
                 Err(why) => {
@@ -46,6 +57,8 @@ pub(super) async fn run(
             };
             let opts = DownloadOptions {
                 overwrite: job.overwrite,
+                version_id: version_id.clone(),
+                renewal: Some(renewal),
                 progress: jobs::one_file(progress),
                 cancel: job.cancel.clone(),
                 ..DownloadOptions::default()
@@ -55,6 +68,12 @@ pub(super) async fn run(
                 .map(|report| TransferSummary { files: 1, bytes: report.bytes, problems: Vec::new() })
                 .map_err(|e| jobs::failure(&e))
         }
+        DownloadWhat::Objects { objects } => {
+            let report =
+                transfer::download_objects(&client, &endpoint, &job.bucket, objects.clone(), &job.dest_dir, &batch)
+                    .await;
+            Ok(jobs::summarize(&report.files, |r| r.bytes, &report.skipped))
+        }
         DownloadWhat::Prefix { prefix } => {
             // `shared/` goes to DEST/shared/..., as a file manager copies a folder, rather
             // than spilling its contents loose into DEST.
@@ -63,13 +82,7 @@ pub(super) async fn run(
                 Ok(name) => job.dest_dir.join(name),
                 Err(_) => job.dest_dir.clone(),
             };
-            let opts = PrefixDownloadOptions {
-                overwrite: job.overwrite,
-                progress,
-                cancel: job.cancel.clone(),
-                ..PrefixDownloadOptions::default()
-            };
-            transfer::download_prefix(&client, &endpoint, &job.bucket, prefix, &dest_dir, &opts)
+            transfer::download_prefix(&client, &endpoint, &job.bucket, prefix, &dest_dir, &batch)
                 .await
                 .map(|report| jobs::summarize(&report.files, |r| r.bytes, &report.skipped))
                 .map_err(|e| jobs::failure(&e))

@@ -198,12 +198,14 @@ async fn serve(
             .await;
             Response::Objects { id, result: result.map_err(|e| Failure::from(&e)) }
         }
-        Request::ObjectDetails { identity, bucket, key, .. } => {
+        Request::ObjectDetails { identity, bucket, key, version_id, .. } => {
             let result = with_retry(&sessions, &identity, |s| {
                 let (regions, identity, bucket, key) = (regions.clone(), identity.clone(), bucket.clone(), key.clone());
+                let version_id = version_id.clone();
                 async move {
                     let client = regions.client_for(&s, &bucket).await;
-                    object::details(&client, &s.info.endpoint, &bucket, &key)
+                    let object = object::Version { bucket: &bucket, key: &key, version_id: version_id.as_deref() };
+                    object::details(&client, &s.info.endpoint, object)
                         .await
                         .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
                 }
@@ -211,12 +213,14 @@ async fn serve(
             .await;
             Response::Details { id, result: result.map(Box::new).map_err(|e| Failure::from(&e)) }
         }
-        Request::ReadRange { identity, bucket, key, start, len, .. } => {
+        Request::ReadRange { identity, bucket, key, version_id, start, len, .. } => {
             let result = with_retry(&sessions, &identity, |s| {
                 let (regions, identity, bucket, key) = (regions.clone(), identity.clone(), bucket.clone(), key.clone());
+                let version_id = version_id.clone();
                 async move {
                     let client = regions.client_for(&s, &bucket).await;
-                    object::range(&client, &s.info.endpoint, &bucket, &key, start, len)
+                    let object = object::Version { bucket: &bucket, key: &key, version_id: version_id.as_deref() };
+                    object::range(&client, &s.info.endpoint, object, start, len)
                         .await
                         .map_err(|e| Error::from(e.as_identity(&identity).by(s.info.arn.as_deref())))
                 }

@@ -42,19 +42,21 @@ pub enum Request {
     Cancel {
         id: RequestId,
     },
-    /// HeadObject and the object's tags.
+    /// HeadObject and the object's tags (of one version, or the latest).
     ObjectDetails {
         id: RequestId,
         identity: String,
         bucket: String,
         key: String,
+        version_id: Option<String>,
     },
-    /// Bytes `start..start+len` of an object, for previews.
+    /// Bytes `start..start+len` of an object (of one version, or the latest), for previews.
     ReadRange {
         id: RequestId,
         identity: String,
         bucket: String,
         key: String,
+        version_id: Option<String>,
         start: u64,
         len: u64,
     },
@@ -149,14 +151,19 @@ impl fmt::Debug for Request {
                 .field("prefix", prefix)
                 .field("continuation", &continuation.is_some())
                 .finish(),
-            Request::ObjectDetails { id, bucket, key, .. } => {
-                f.debug_struct("ObjectDetails").field("id", id).field("bucket", bucket).field("key", key).finish()
-            }
-            Request::ReadRange { id, bucket, key, start, len, .. } => f
+            Request::ObjectDetails { id, bucket, key, version_id, .. } => f
+                .debug_struct("ObjectDetails")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("key", key)
+                .field("version_id", version_id)
+                .finish(),
+            Request::ReadRange { id, bucket, key, version_id, start, len, .. } => f
                 .debug_struct("ReadRange")
                 .field("id", id)
                 .field("bucket", bucket)
                 .field("key", key)
+                .field("version_id", version_id)
                 .field("start", start)
                 .field("len", len)
                 .finish(),
@@ -233,6 +240,8 @@ pub enum Response {
     TransferProgress {
         id: RequestId,
         progress: crate::transfer::BatchProgress,
+        /// The files of a batch in flight now, by key.
+        files: Vec<crate::transfer::FileProgress>,
     },
     TransferDone {
         id: RequestId,
@@ -277,11 +286,13 @@ impl Response {
 pub enum DownloadWhat {
     Object {
         key: String,
+        /// A version other than the latest.
+        version_id: Option<String>,
     },
+    /// Objects (key and listed size) side by side, as one batch: the marked ones.
+    Objects { objects: Vec<(String, u64)> },
     /// Everything below, recursively.
-    Prefix {
-        prefix: String,
-    },
+    Prefix { prefix: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

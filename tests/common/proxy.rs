@@ -219,6 +219,11 @@ pub enum Action {
     Respond(Canned),
     /// Close the client connection without answering.
     Drop,
+    /// Forward, then relay the status, the headers (announcing the whole body) and only the
+    /// first `keep` bytes of the body before closing the connection: a body cut off mid-way.
+    Truncate {
+        keep: usize,
+    },
 }
 
 impl Action {
@@ -367,6 +372,11 @@ pub enum Outcome {
         status: u16,
     },
     Dropped,
+    /// Relayed with only `kept` bytes of the body, then the connection closed.
+    Truncated {
+        status: u16,
+        kept: usize,
+    },
     /// Upstream could not be reached or answered garbage; the client got a 502.
     UpstreamFailed(String),
     /// The proxy stopped while the request was held.
@@ -669,6 +679,19 @@ fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared)
                 shared.finish(seq, Outcome::Canned { status: canned.status });
                 return ok;
             }
+            Action::Truncate { keep } => {
+                return match forward(&request, shared) {
+                    Ok((status, headers, body)) => {
+                        let _ = write_truncated(client, status, &headers, &body, keep);
+                        shared.finish(seq, Outcome::Truncated { status, kept: keep.min(body.len()) });
+                        false
+                    }
+                    Err(e) => {
+                        shared.finish(seq, Outcome::UpstreamFailed(e.to_string()));
+                        false
+                    }
+                };
+            }
             Action::Forward => {
                 if let Some(canned) = shared.token_fault(&request) {
                     let ok =
@@ -885,6 +908,25 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Status",
     }
+}
+
+/// Writes the head of a response announcing all of `body`, then only its first `keep` bytes.
+fn write_truncated(
+    client: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    keep: usize,
+) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    client.write_all(head.as_bytes())?;
+    client.write_all(&body[..keep.min(body.len())])?;
+    client.flush()?;
+    client.shutdown(Shutdown::Both)
 }
 
 /// Writes a response framed by Content-Length (which `headers` may already carry).
