@@ -80,6 +80,9 @@ pub enum Command {
         /// Every key below the prefix instead of one level
         #[arg(long, short = 'r')]
         recursive: bool,
+        /// With --recursive: folders listed at once (1-64; default: list_concurrency, 8)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64), requires = "recursive")]
+        concurrency: Option<u8>,
         /// One JSON object per line: kind, key, size, last_modified, etag, storage_class
         #[arg(long)]
         json: bool,

@@ -684,12 +684,17 @@ fn table() -> Vec<Case> {
         config_case(
             "transfer_concurrency of zero",
             "[settings]\ntransfer_concurrency = 0\n",
-            &["[settings] key `transfer_concurrency`", "is 0; it must be between 1 and 64"],
+            &["[settings] key `transfer_concurrency`", "is 0; it must be between 1 and 64 at once"],
         ),
         config_case(
             "transfer_concurrency past the limit",
             "[settings]\ntransfer_concurrency = 500\n",
             &["[settings] key `transfer_concurrency`", "is 500; it must be between 1 and 64"],
+        ),
+        config_case(
+            "list_concurrency negative",
+            "[settings]\nlist_concurrency = -3\n",
+            &["[settings] key `list_concurrency`", "is -3; it must be between 1 and 64", "list_concurrency = 8"],
         ),
         config_case(
             "allow_short_durations without an endpoint",

@@ -50,7 +50,8 @@ fn ls_recursive_prints_the_first_page_while_the_next_is_pending() {
 
     let mut child = sb
         .command()
-        .args(["ls", "--recursive", "s3://demo-data"])
+        // Page after page: the parallel walk (tests/walk.rs) prints folders as they come.
+        .args(["ls", "--recursive", "--concurrency", "1", "s3://demo-data"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

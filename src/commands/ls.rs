@@ -1,6 +1,7 @@
 //! `s3lease ls`: buckets, one level, or every key, printed page by page as they arrive. The
 //! next page is fetched while the current one is written, so output starts after one round
-//! trip and a slow reader does not stall the listing more than two pages ahead.
+//! trip and a slow reader does not stall the listing more than two pages ahead. A recursive
+//! listing lists folders side by side ([`walk`]), in the same order a plain listing has.
 
 use std::io::Write;
 
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::escape::untrusted;
 use crate::s3::list::{self, Object, Page};
 use crate::s3::region::Regions;
-use crate::s3::{Bucket, S3Uri};
+use crate::s3::{Bucket, S3Uri, walk};
 use crate::timefmt;
 
 #[derive(Serialize)]
@@ -64,16 +65,22 @@ fn when(t: Option<std::time::SystemTime>) -> String {
 }
 
 /// Writes one page the way `aws s3 ls` does, names relative to `base` unless `recursive`.
-fn write_page(out: &mut dyn Write, page: &Page, base: usize, json: bool) -> std::io::Result<()> {
+fn write_entries(
+    out: &mut dyn Write,
+    prefixes: &[String],
+    objects: &[Object],
+    base: usize,
+    json: bool,
+) -> std::io::Result<()> {
     let relative = |key: &str| key.get(base..).unwrap_or(key).to_string();
-    for prefix in &page.prefixes {
+    for prefix in prefixes {
         if json {
             json_line(out, &Line::prefix(prefix))?;
         } else {
             writeln!(out, "{:>30} {}", "PRE", untrusted(&relative(prefix)))?;
         }
     }
-    for object in &page.objects {
+    for object in objects {
         if json {
             json_line(out, &Line::object(object))?;
         } else {
@@ -83,7 +90,16 @@ fn write_page(out: &mut dyn Write, page: &Page, base: usize, json: bool) -> std:
     Ok(())
 }
 
-pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recursive: bool, json: bool) -> Result<()> {
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub recursive: bool,
+    /// Folders listed at once when recursive (see [`crate::s3::walk`]).
+    pub concurrency: usize,
+    pub json: bool,
+}
+
+pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, opts: Options) -> Result<()> {
+    let Options { recursive, json, .. } = opts;
     let identity = session.info.identity.clone();
     let endpoint = session.info.endpoint.clone();
     let Some(uri) = uri else {
@@ -104,13 +120,37 @@ pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recur
     };
 
     let base = if recursive { 0 } else { uri.prefix.rfind('/').map_or(0, |i| i + 1) };
-    let (tx, mut rx) = mpsc::channel::<Result<Page, AwsError>>(2);
     let client = regions.client_for(session, &uri.bucket).await;
-    let producer = tokio::spawn(async move {
-        let delimiter = (!recursive).then_some("/");
+    let failed = |e: AwsError| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref()));
+    if recursive {
+        let target = walk::Target { client, endpoint, bucket: uri.bucket };
+        let walk_opts = walk::WalkOptions { concurrency: opts.concurrency, ..walk::WalkOptions::default() };
+        let mut pages = walk::walk(target, uri.prefix, walk_opts);
+        while let Some(objects) = pages.recv().await {
+            let objects = objects.map_err(failed)?;
+            if !super::emit(|out| write_entries(out, &[], &objects, base, json))? {
+                break;
+            }
+        }
+    } else {
+        let mut pages = one_level(client, endpoint, uri);
+        while let Some(page) = pages.recv().await {
+            let page = page.map_err(failed)?;
+            if !super::emit(|out| write_entries(out, &page.prefixes, &page.objects, base, json))? {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One level of `uri`, page after page, the next fetched while this one is written.
+fn one_level(client: aws_sdk_s3::Client, endpoint: String, uri: S3Uri) -> mpsc::Receiver<Result<Page, AwsError>> {
+    let (tx, rx) = mpsc::channel::<Result<Page, AwsError>>(2);
+    tokio::spawn(async move {
         let mut token = None;
         loop {
-            let page = list::list_page(&client, &endpoint, &uri.bucket, &uri.prefix, delimiter, token.take()).await;
+            let page = list::list_page(&client, &endpoint, &uri.bucket, &uri.prefix, Some("/"), token.take()).await;
             let next = page.as_ref().ok().and_then(|p| p.next.clone());
             let failed = page.is_err();
             if tx.send(page).await.is_err() || failed {
@@ -122,14 +162,7 @@ pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, recur
             }
         }
     });
-    while let Some(page) = rx.recv().await {
-        let page = page.map_err(|e| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref())))?;
-        if !super::emit(|out| write_page(out, &page, base, json))? {
-            break;
-        }
-    }
-    producer.abort();
-    Ok(())
+    rx
 }
 
 #[cfg(test)]
@@ -155,7 +188,10 @@ mod tests {
     #[test]
     fn plain_pages_look_like_aws_s3_ls_and_are_escaped() {
         let mut out = Vec::new();
-        write_page(&mut out, &page(), "logs/".len(), false).unwrap();
+        {
+            let p = page();
+            write_entries(&mut out, &p.prefixes, &p.objects, "logs/".len(), false).unwrap()
+        };
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "                           PRE archive/\n2023-11-14 22:13:20       1234 evil\\u{1b}[2J.txt\n"
@@ -165,7 +201,10 @@ mod tests {
     #[test]
     fn json_pages_carry_full_keys_and_bare_etags() {
         let mut out = Vec::new();
-        write_page(&mut out, &page(), 5, true).unwrap();
+        {
+            let p = page();
+            write_entries(&mut out, &p.prefixes, &p.objects, 5, true).unwrap()
+        };
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines[0]["kind"], "prefix");

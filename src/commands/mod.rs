@@ -30,10 +30,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             let session = start(load()?, &who).await?;
             whoami::run(&session, json)
         }
-        Some(Command::Ls { who, recursive, json, uri }) => {
+        Some(Command::Ls { who, recursive, concurrency, json, uri }) => {
             let uri = uri.as_deref().map(crate::s3::uri::parse).transpose().map_err(crate::error::Error::Usage)?;
-            let (session, aws) = start_with_context(load()?, &who).await?;
-            ls::run(&session, &crate::s3::region::Regions::new(aws), uri, recursive, json).await
+            let catalog = load()?;
+            let concurrency = concurrency.map_or(catalog.settings.list_concurrency, usize::from);
+            let (session, aws) = start_with_context(catalog, &who).await?;
+            let opts = ls::Options { recursive, concurrency, json };
+            ls::run(&session, &crate::s3::region::Regions::new(aws), uri, opts).await
         }
         Some(Command::Env { who, format }) => {
             let args = IdentityArgs { identity: Some(who.identity), mfa_code: who.mfa_code };

@@ -25,10 +25,12 @@ pub struct Settings {
     pub read_only: bool,
     /// Files a download or upload moves at once.
     pub transfer_concurrency: usize,
+    /// Folders a recursive listing lists at once (1: page after page).
+    pub list_concurrency: usize,
 }
 
-/// More than this many files at once gains nothing on one link and only invites throttling.
-pub const MAX_TRANSFER_CONCURRENCY: usize = 64;
+/// More requests than this at once gain nothing on one link and only invite throttling.
+pub const MAX_CONCURRENCY: usize = 64;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -44,6 +46,7 @@ impl Default for Settings {
             allow_short_durations: false,
             read_only: false,
             transfer_concurrency: 4,
+            list_concurrency: 8,
         }
     }
 }
@@ -72,6 +75,7 @@ pub(crate) struct RawSettings {
     allow_short_durations: Option<bool>,
     read_only: Option<bool>,
     transfer_concurrency: Option<i64>,
+    list_concurrency: Option<i64>,
 }
 
 fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
@@ -85,6 +89,18 @@ fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String,
             key.to_string(),
             format!("`{url}` is not an http:// or https:// URL; write it like \"http://127.0.0.1:9000\""),
         )),
+    }
+}
+
+fn concurrency(key: &str, value: Option<i64>, default: usize) -> Result<usize, (String, String)> {
+    match value {
+        None => Ok(default),
+        Some(n) => usize::try_from(n).ok().filter(|n| (1..=MAX_CONCURRENCY).contains(n)).ok_or_else(|| {
+            (
+                key.to_string(),
+                format!("is {n}; it must be between 1 and {MAX_CONCURRENCY} at once: write e.g. {key} = {default}"),
+            )
+        }),
     }
 }
 
@@ -103,18 +119,12 @@ impl RawSettings {
             auto_refresh: self.auto_refresh.unwrap_or(d.auto_refresh),
             allow_short_durations: self.allow_short_durations.unwrap_or(false),
             read_only: self.read_only.unwrap_or(false),
-            transfer_concurrency: match self.transfer_concurrency {
-                None => d.transfer_concurrency,
-                Some(n @ 1..=64) => n as usize,
-                Some(n) => {
-                    return Err((
-                        "transfer_concurrency".into(),
-                        format!(
-                            "is {n}; it must be between 1 and {MAX_TRANSFER_CONCURRENCY} files at once: write e.g. transfer_concurrency = 4"
-                        ),
-                    ));
-                }
-            },
+            transfer_concurrency: concurrency(
+                "transfer_concurrency",
+                self.transfer_concurrency,
+                d.transfer_concurrency,
+            )?,
+            list_concurrency: concurrency("list_concurrency", self.list_concurrency, d.list_concurrency)?,
         };
         if settings.critical_before > settings.warn_before {
             return Err((

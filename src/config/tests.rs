@@ -243,6 +243,7 @@ fn the_example_config_parses_and_documents_every_key() {
         "allow_short_durations",
         "read_only",
         "transfer_concurrency",
+        "list_concurrency",
         "profile",
         "source",
         "duration",

@@ -4,6 +4,7 @@ pub mod list;
 pub mod object;
 pub mod region;
 pub mod uri;
+pub mod walk;
 
 pub use list::{Bucket, Object, Page};
 pub use uri::S3Uri;
