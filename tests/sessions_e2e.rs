@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::styled::{highlighted, pens_of, plain, reversed_runs};
+use common::tmux::{Tmux, popup};
 use common::*;
 use s3lease::testbed::Seed;
 
@@ -118,27 +119,6 @@ fn countdown(screen: &str) -> Option<(u64, String)> {
     clock_ok.then(|| (seconds, clock.to_string()))
 }
 
-/// The inside of the overlay whose top border carries `title` (` MFA code `), line by line:
-/// the columns between its borders, from its title down to its bottom border.
-fn popup(screen: &str, title: &str) -> Option<Vec<String>> {
-    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
-    let needle: Vec<char> = format!("┌{title}").chars().collect();
-    let (top, left) = lines
-        .iter()
-        .enumerate()
-        .find_map(|(y, line)| line.windows(needle.len()).position(|w| w == needle.as_slice()).map(|x| (y, x)))?;
-    let right = left + lines[top][left..].iter().position(|&c| c == '┐')?;
-    let mut inside = Vec::new();
-    for line in &lines[top + 1..] {
-        if line.get(left) == Some(&'└') {
-            return Some(inside);
-        }
-        let cut: String = line.get(left + 1..right).map(|cells| cells.iter().collect()).unwrap_or_default();
-        inside.push(cut.trim_end().to_string());
-    }
-    None
-}
-
 /// The value of a field of the new-identity form: the text after its 15-column label, without
 /// the typing cursor.
 fn form_value(screen: &str, label: &str) -> Option<String> {
@@ -156,126 +136,7 @@ fn form_error(screen: &str, label: &str) -> Option<String> {
     next.strip_prefix(&" ".repeat(15)).filter(|e| !e.trim().is_empty()).map(|e| e.trim().to_string())
 }
 
-// --- Reading the styled screen (`capture-pane -e`) -----------------------------------------
-
-/// The attributes in effect for a cell.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Pen {
-    /// The foreground as tmux wrote it: `33`, `93`, `38;5;3`...
-    fg: Option<String>,
-    bg: Option<String>,
-    bold: bool,
-    reverse: bool,
-}
-
-impl Pen {
-    /// Follows one SGR sequence's parameters.
-    fn apply(&mut self, params: &str) {
-        let codes: Vec<&str> = params.split([';', ':']).collect();
-        let mut i = 0;
-        while i < codes.len() {
-            match codes[i] {
-                "" | "0" => *self = Pen::default(),
-                "1" => self.bold = true,
-                "22" => self.bold = false,
-                "7" => self.reverse = true,
-                "27" => self.reverse = false,
-                "39" => self.fg = None,
-                "49" => self.bg = None,
-                c @ ("38" | "48") => {
-                    let take = match codes.get(i + 1) {
-                        Some(&"5") => 2,
-                        Some(&"2") => 4,
-                        _ => 0,
-                    };
-                    let colour = codes.get(i..=i + take).map(|c| c.join(";"));
-                    if c == "38" {
-                        self.fg = colour;
-                    } else {
-                        self.bg = colour;
-                    }
-                    i += take;
-                }
-                c if c.len() == 2 && (c.starts_with('3') || c.starts_with('9')) => self.fg = Some(c.to_string()),
-                c if (c.len() == 2 && c.starts_with('4')) || (c.len() == 3 && c.starts_with("10")) => {
-                    self.bg = Some(c.to_string())
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-    }
-}
-
-/// Each line of a styled capture as its characters with their attributes. tmux carries
-/// attributes from one line to the next, so the pen runs across lines.
-fn cells(styled: &str) -> Vec<Vec<(char, Pen)>> {
-    let mut pen = Pen::default();
-    let mut out = Vec::new();
-    for line in styled.lines() {
-        let mut row = Vec::new();
-        let mut chars = line.chars();
-        while let Some(c) = chars.next() {
-            if c != '\x1b' {
-                row.push((c, pen.clone()));
-                continue;
-            }
-            if chars.next() != Some('[') {
-                continue;
-            }
-            let mut params = String::new();
-            let mut last = '\0';
-            for c in chars.by_ref() {
-                if ('\x40'..='\x7e').contains(&c) {
-                    last = c;
-                    break;
-                }
-                params.push(c);
-            }
-            if last == 'm' {
-                pen.apply(&params);
-            }
-        }
-        out.push(row);
-    }
-    out
-}
-
-/// The attributes of every cell of the first occurrence of `needle`, if it is on screen.
-fn pens_of(styled: &str, needle: &str) -> Option<Vec<Pen>> {
-    let needle: Vec<char> = needle.chars().collect();
-    cells(styled).into_iter().find_map(|row| {
-        let text: Vec<char> = row.iter().map(|(c, _)| *c).collect();
-        let at = text.windows(needle.len()).position(|w| w == needle.as_slice())?;
-        Some(row[at..at + needle.len()].iter().map(|(_, p)| p.clone()).collect())
-    })
-}
-
-/// The text of a styled capture, as [`Tmux::capture`] would give it.
-fn plain(styled: &str) -> String {
-    cells(styled)
-        .into_iter()
-        .map(|row| row.into_iter().map(|(c, _)| c).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The text drawn in reverse video on each line.
-fn reversed_runs(styled: &str) -> Vec<String> {
-    cells(styled)
-        .into_iter()
-        .map(|row| row.into_iter().filter(|(_, p)| p.reverse).map(|(c, _)| c).collect::<String>().trim().to_string())
-        .filter(|run| !run.is_empty())
-        .collect()
-}
-
-/// The name on the browser's highlighted row; `None` unless exactly one row is highlighted.
-fn highlighted(styled: &str) -> Option<String> {
-    match reversed_runs(styled).as_slice() {
-        [one] => one.split_whitespace().next().map(str::to_string),
-        _ => None,
-    }
-}
+// --- Reading the styled screen (`capture-pane -e`, parsed by `common::styled`) ------------
 
 /// Whether the picker's highlighted row is the identity `name` (the active one has a `● `).
 fn picker_on(styled: &str, name: &str) -> bool {

@@ -11,7 +11,8 @@ mod common;
 use std::collections::HashSet;
 
 use common::proxy::{Action, Gate, Proxy, RequestHead};
-use common::tmux::Tmux;
+use common::styled::{Pen, cells, highlighted, plain};
+use common::tmux::{Tmux, popup};
 use common::*;
 use s3lease::testbed::Seed;
 
@@ -102,77 +103,6 @@ fn field(screen: &str, label: &str) -> String {
 /// The last line: a notice or an error on the left, key hints on the right.
 fn status_line(screen: &str) -> String {
     screen.lines().last().unwrap_or_default().to_string()
-}
-
-/// The text drawn in reverse video on each line of a `capture-pane -e` screen. tmux carries
-/// attributes from one line to the next, so the state runs across lines.
-fn reversed_runs(styled: &str) -> Vec<String> {
-    let mut reverse = false;
-    let mut runs = Vec::new();
-    for line in styled.lines() {
-        let mut run = String::new();
-        let mut chars = line.chars();
-        while let Some(c) = chars.next() {
-            if c != '\x1b' {
-                if reverse {
-                    run.push(c);
-                }
-                continue;
-            }
-            if chars.next() != Some('[') {
-                continue;
-            }
-            let mut params = String::new();
-            let mut last = '\0';
-            for c in chars.by_ref() {
-                if ('\x40'..='\x7e').contains(&c) {
-                    last = c;
-                    break;
-                }
-                params.push(c);
-            }
-            if last == 'm' {
-                apply_sgr(&params, &mut reverse);
-            }
-        }
-        let run = run.trim();
-        if !run.is_empty() {
-            runs.push(run.to_string());
-        }
-    }
-    runs
-}
-
-/// Follows SGR parameters for reverse video, stepping over the arguments of extended colours
-/// (`38;5;7` is a colour, not "reverse").
-fn apply_sgr(params: &str, reverse: &mut bool) {
-    let codes: Vec<&str> = params.split([';', ':']).collect();
-    let mut i = 0;
-    while i < codes.len() {
-        match codes[i] {
-            "" | "0" => *reverse = false,
-            "7" => *reverse = true,
-            "27" => *reverse = false,
-            "38" | "48" | "58" => {
-                i += match codes.get(i + 1) {
-                    Some(&"5") => 2,
-                    Some(&"2") => 4,
-                    _ => 0,
-                };
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-}
-
-/// The name on the highlighted row; `None` unless exactly one row is highlighted.
-fn highlighted(styled: &str) -> Option<String> {
-    let runs = reversed_runs(styled);
-    match runs.as_slice() {
-        [one] => one.split_whitespace().next().map(str::to_string),
-        _ => None,
-    }
 }
 
 /// Waits until the highlighted row is `name` (the bar is reverse video, so only the styled
@@ -648,4 +578,134 @@ fn resizing_below_the_minimum_and_back_never_breaks_the_screen() {
     wait_location(&term, "s3://demo-data/");
     wait_progress(&term, "1 of 5");
     wait_highlight(&term, "logs/");
+}
+
+/// The folder the download prompt shows, without its typing cursor.
+fn download_dir(screen: &str) -> Option<String> {
+    let prompt = popup(screen, " download ")?;
+    prompt.iter().find_map(|l| l.strip_prefix("into ")).map(|v| v.trim().trim_end_matches('▏').to_string())
+}
+
+/// Whether the transfers panel shows all three downloads finished, failing at once on a
+/// download that ended in error. Each marked object is a transfer of its own today, so three
+/// rows say `1 of 1 file(s)` and `done`; marked downloads are being merged into one batch
+/// (`3 of 3`, `done`), so that passes too, but only in full: never two of three.
+fn three_downloads_done(screen: &str) -> bool {
+    let Some(panel) = popup(screen, " transfers ") else { return false };
+    let panel = panel.join("\n");
+    assert!(!panel.contains("done;") && !panel.contains("failed"), "a download went wrong:\n{screen}");
+    let done = panel.lines().filter(|l| l.split(|c: char| !c.is_alphanumeric()).any(|w| w == "done")).count();
+    let batch = panel.contains("3 of 3 file") && done >= 1;
+    let separate = panel.matches("1 of 1 file").count() == 3 && done >= 3;
+    batch || separate
+}
+
+/// The bodies of `keys` in `demo-data`, read from the server with an SDK client of the test's
+/// own rather than through anything s3lease wrote.
+fn server_bodies(keys: &[&str]) -> Vec<Vec<u8>> {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    runtime.block_on(async {
+        let tb = testbed();
+        let (_dir, mut manager) = session_manager(tb, tb.endpoint(), "").await;
+        let mut code = s3lease::credentials::mfa::GivenCode::new(None, "admin-role needs no MFA");
+        let session = manager.start("admin-role", &mut code).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut bodies = Vec::new();
+        for key in keys {
+            let object = session.s3.get_object().bucket("demo-data").key(*key).send().await;
+            let object = object.unwrap_or_else(|e| panic!("GetObject {key}: {e:?}"));
+            bodies.push(object.body.collect().await.expect("the body").into_bytes().to_vec());
+        }
+        bodies
+    })
+}
+
+#[test]
+fn three_marked_objects_download_into_a_typed_folder_and_match_the_server() {
+    let sb = Sandbox::new(testbed());
+    // The prompt's default is the user's downloads folder: point it into the sandbox, so a
+    // default that slipped through could never write into the developer's tree.
+    let config_home = sb.path().join("home/.config");
+    std::fs::create_dir_all(&config_home).unwrap();
+    std::fs::write(config_home.join("user-dirs.dirs"), "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n").unwrap();
+    let default_dir = sb.path().join("home/Downloads").display().to_string();
+    let target = sb.path().join("picked/for the test");
+    let term = tui(&sb, Some("s3://demo-data/shared/preview/"));
+    let files = ["blob.bin", "long.txt", "tagged.csv"];
+    let screen = wait_progress(&term, "1 of 3");
+    assert_eq!(names(&screen), files, "{screen}");
+    wait_highlight(&term, "blob.bin");
+
+    // Space marks and moves down; the footer counts the marks.
+    for marked in 1..=files.len() {
+        term.send_keys(&["Space"]);
+        let want = (format!("{marked} marked"), format!("{} of 3", (marked + 1).min(3)));
+        term.wait_until(&format!("{want:?}"), |s| footer(s).contains(&want.0) && progress(s) == want.1);
+    }
+    let screen = term.capture();
+    for file in files {
+        assert!(rows(&screen).iter().any(|r| r.starts_with(&format!("✓ {file} "))), "{file} is marked:\n{screen}");
+    }
+
+    term.send_keys(&["D"]);
+    let screen = term.wait_until("the download prompt", |s| download_dir(s).is_some());
+    let prompt = popup(&screen, " download ").unwrap_or_default().join("\n");
+    assert!(prompt.contains("3 marked objects from s3://demo-data"), "the prompt says what goes:\n{screen}");
+    assert_eq!(download_dir(&screen).as_deref(), Some(default_dir.as_str()), "the default folder:\n{screen}");
+
+    // The field has no clear-all key: one Backspace per character of the default.
+    let backspaces = vec!["BSpace"; default_dir.chars().count()];
+    term.send_keys(&backspaces);
+    term.wait_until("the folder cleared", |s| download_dir(s).as_deref() == Some(""));
+    term.type_text(&target.display().to_string());
+    term.wait_until("the folder typed", |s| download_dir(s) == Some(target.display().to_string()));
+    term.send_keys(&["Enter"]);
+    // Starting opens the panel today; should that change, `T` opens it.
+    let screen = term.wait_until("the prompt to close", |s| popup(s, " download ").is_none());
+    if popup(&screen, " transfers ").is_none() {
+        term.send_keys(&["T"]);
+    }
+
+    let screen = term.wait_until("the transfers panel to show all three done", three_downloads_done);
+    let panel = popup(&screen, " transfers ").unwrap_or_default().join("\n");
+    for file in files {
+        assert!(panel.contains(&format!("s3://demo-data/shared/preview/{file}")), "{file} in the panel:\n{screen}");
+    }
+
+    let keys: Vec<String> = files.iter().map(|f| format!("shared/preview/{f}")).collect();
+    let bodies = server_bodies(&keys.iter().map(String::as_str).collect::<Vec<_>>());
+    // The seeded sizes: a read that came back short would make the comparison below vacuous.
+    let sizes: Vec<usize> = bodies.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [2048, 124_000, 16], "the server's objects");
+    for (file, body) in files.iter().zip(&bodies) {
+        let local = std::fs::read(target.join(file)).unwrap_or_else(|e| panic!("{file} on disk: {e}"));
+        assert!(local == *body, "{file}: {} bytes on disk differ from the server's {}", local.len(), body.len());
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&target)
+        .expect("the typed folder")
+        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, files, "the three files and nothing else (no partial files left behind)");
+    assert!(!std::path::Path::new(&default_dir).exists(), "nothing went to the default folder");
+}
+
+/// The styled-screen parser every highlight check above relies on: were it to misread an SGR
+/// sequence, `wait_highlight` could pass on the wrong row or time out on the right one.
+#[test]
+fn the_styled_screen_parser_follows_sgr_across_lines() {
+    let styled = "a\x1b[7mbc\x1b[27md\n\x1b[1;38;5;3mw\x1b[0mx\x1b[7m\nq\x1b[0my\x1b[58;5;7mz\x1b[48;2;1;7;27mv";
+    let rows = cells(styled);
+    let reversed = |row: &[(char, Pen)]| row.iter().map(|(_, p)| p.reverse).collect::<Vec<_>>();
+    assert_eq!(reversed(&rows[0]), [false, true, true, false]);
+    let w = &rows[1][0].1;
+    assert_eq!((w.fg.as_deref(), w.bold, w.reverse), (Some("38;5;3"), true, false), "3 is the colour, not italic");
+    assert_eq!(rows[1][1].1, Pen::default(), "0 resets everything");
+    // Reverse carries over from the line above; the 7s inside colour arguments do not set it.
+    assert_eq!(reversed(&rows[2]), [true, false, false, false]);
+    assert_eq!(rows[2][2].1.fg, None, "an underline colour is not the foreground");
+    assert_eq!(rows[2][3].1.bg.as_deref(), Some("48;2;1;7;27"), "a true colour takes three arguments");
+    assert_eq!(plain(styled), "abcd\nwx\nqyzv");
+    assert_eq!(common::styled::reversed_runs(styled), ["bc", "q"]);
+    assert_eq!(highlighted(styled), None, "two highlighted lines are no single cursor");
+    assert_eq!(highlighted("\x1b[7m logs/   12 B \x1b[0m\nREADME.txt"), Some("logs/".into()));
 }

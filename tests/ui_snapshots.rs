@@ -14,13 +14,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Modifier};
+use s3lease::app::help::HelpState;
 use s3lease::app::listing::{LoadState, Location};
 use s3lease::app::session::{State, Status, Thresholds};
 use s3lease::app::{App, AppConfig, Effect, Focus, Mode, Msg};
 use s3lease::credentials::SessionInfo;
 use s3lease::keymap::Keymap;
 use s3lease::s3::{Bucket, Object, Page};
-use s3lease::worker::{Failure, FailureKind, Request, RequestId, Response};
+use s3lease::worker::{DeleteWhat, Failure, FailureKind, Request, RequestId, Response};
 
 const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
@@ -93,10 +94,11 @@ fn denied(op: &str, on: &str) -> Failure {
     }
 }
 
-/// The app and every request it has sent so far.
+/// The app, every request it has sent so far and everything it put on the clipboard.
 struct Ui {
     app: App,
     sent: Vec<Request>,
+    copied: Vec<String>,
 }
 
 impl Ui {
@@ -118,7 +120,7 @@ impl Ui {
             read_only: false,
         };
         let (app, effects) = App::new(config, now());
-        let mut ui = Ui { app, sent: Vec::new() };
+        let mut ui = Ui { app, sent: Vec::new(), copied: Vec::new() };
         ui.record(effects);
         ui.send(Msg::Resize { width, height });
         ui
@@ -140,7 +142,7 @@ impl Ui {
         for effect in effects {
             match effect {
                 Effect::Send(request) => self.sent.push(request),
-                Effect::Clipboard(text) => panic!("nothing here copies, yet {text:?} was copied"),
+                Effect::Clipboard(text) => self.copied.push(text),
                 Effect::Quit => panic!("the app quit unexpectedly"),
             }
         }
@@ -163,6 +165,11 @@ impl Ui {
 
     fn tick(&mut self, at: SystemTime) {
         self.send(Msg::Tick(at));
+    }
+
+    /// The id of the latest request `is` picks out, which the app must have sent.
+    fn last_request(&self, what: &str, is: impl Fn(&Request) -> bool) -> RequestId {
+        self.sent.iter().rev().find(|r| is(r)).map(Request::id).unwrap_or_else(|| panic!("the app asked for {what}"))
     }
 
     /// The id of the StartSession the app sent.
@@ -213,11 +220,16 @@ impl Ui {
 
     /// Moves the bucket-list cursor onto `name` and opens it.
     fn open(&mut self, name: &str) {
+        self.select(name);
+        self.key(KeyCode::Enter);
+    }
+
+    /// Moves the cursor onto `name` (in any listing) without opening it.
+    fn select(&mut self, name: &str) {
         self.key(KeyCode::Char('g'));
         let base = self.app.listing.base().to_string();
         for _ in 0..self.app.listing.view.len() {
             if self.app.listing.selected().map(|e| e.name(&base)) == Some(name) {
-                self.key(KeyCode::Enter);
                 return;
             }
             self.key(KeyCode::Down);
@@ -226,7 +238,12 @@ impl Ui {
     }
 
     fn draw(&self) -> Terminal<TestBackend> {
-        let mut terminal = Terminal::new(TestBackend::new(self.app.width, self.app.height)).unwrap();
+        self.draw_at(self.app.width, self.app.height)
+    }
+
+    /// Drawn into a terminal of a size the app may not have been told about.
+    fn draw_at(&self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal.draw(|f| s3lease::ui::render(&self.app, f)).unwrap();
         terminal
     }
@@ -345,9 +362,14 @@ fn filter_being_typed_shows_the_text_and_the_match_count() {
 fn help_overlay_lists_every_binding() {
     let mut ui = prefix_listing_complete();
     ui.key(KeyCode::Char('?'));
-    assert_eq!(ui.app.mode, Mode::Help);
+    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 0 }));
     let terminal = ui.draw();
-    assert_on_screen(&terminal, &[" keys ", "? or Esc closes", "Switch focus between panes", "q/Ctrl-c"]);
+    assert_on_screen(
+        &terminal,
+        &[" keys ", "? or Esc closes", "Move up  ", "Switch focus between panes", "q/Ctrl-c", "Close overlay"],
+    );
+    // Everything fits at 100x30, so there is nothing to scroll and nothing to say about it.
+    assert_not_on_screen(&terminal, &[" of 27 ", "scroll"]);
     insta::assert_snapshot!("help_overlay", terminal.backend());
 }
 
@@ -586,4 +608,504 @@ fn refreshing_is_cyan() {
 #[test]
 fn failed_is_bold_red() {
     assert_state_colours(State::Failed, Color::Red, Color::Reset, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help on a terminal too short for every binding
+
+/// The help overlay over the bucket list at 80x24, where 22 of the 27 bindings fit.
+fn short_help() -> Ui {
+    let mut ui = Ui::buckets(80, 24);
+    ui.key(KeyCode::Char('?'));
+    ui
+}
+
+#[test]
+fn help_on_a_short_terminal_starts_at_the_top_and_says_how_much_is_shown() {
+    let terminal = short_help().draw();
+    assert_on_screen(&terminal, &[" keys ", " 1–22 of 27 ", "↑↓ PgUp PgDn scroll · ? or Esc closes", "Move up  "]);
+    // The 23rd binding onwards is below the fold.
+    assert_not_on_screen(&terminal, &["Switch focus between panes", "Close overlay"]);
+    insta::assert_snapshot!("help_overlay_80x24_top", terminal.backend());
+}
+
+#[test]
+fn help_on_a_short_terminal_scrolled_to_the_end_shows_the_last_binding_last() {
+    let mut ui = short_help();
+    ui.key(KeyCode::End);
+    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 5 }));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[" 6–27 of 27 ", "Go to the last entry", "Close overlay, clear filter or stop loading"],
+    );
+    assert_not_on_screen(&terminal, &["Move up", "Go to the first entry"]);
+    // The last binding sits on the row just above the bottom border: no blank rows below it.
+    let screen = text(terminal.backend().buffer());
+    let rows: Vec<&str> = screen.lines().collect();
+    let last = rows.iter().position(|r| r.contains("Close overlay")).expect("the last binding");
+    assert!(rows[last + 1].contains(" 6–27 of 27 "), "the border follows the last binding:\n{screen}");
+    insta::assert_snapshot!("help_overlay_80x24_bottom", terminal.backend());
+}
+
+#[test]
+fn help_drawn_taller_than_the_app_was_told_still_ends_on_the_last_binding() {
+    // Scrolled as far as 60x15 allows (13 bindings shown), then drawn at 80x24 before any
+    // resize reached the app: the window must not run past the end of the list.
+    let mut ui = Ui::buckets(60, 15);
+    ui.key(KeyCode::Char('?'));
+    ui.key(KeyCode::End);
+    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 14 }));
+    let terminal = ui.draw_at(80, 24);
+    assert_on_screen(&terminal, &[" 6–27 of 27 ", "Close overlay, clear filter or stop loading"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One object: details, preview, share menu, versions
+
+const DEMO: &str = "s3lease-demo";
+
+fn file(key: &str, size: u64, age: Duration) -> Object {
+    Object {
+        key: key.into(),
+        size,
+        last_modified: Some(now() - age),
+        etag: Some(format!("\"{:032x}\"", size * 7_919)),
+        storage_class: Some("STANDARD".into()),
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// `s3lease-demo/shared/`, listed: one prefix and five objects.
+fn shared() -> Ui {
+    let mut ui = Ui::start_at(Location::Prefix { bucket: DEMO.into(), prefix: "shared/".into() }, WIDTH, HEIGHT);
+    ui.session_ok();
+    let page = Page {
+        prefixes: vec!["shared/archive/".into()],
+        objects: vec![
+            file("shared/blob.bin", 2048, 40 * DAY),
+            file("shared/handbook.md", 231, 3 * DAY),
+            file("shared/latin1.txt", 41, 12 * DAY),
+            file("shared/long.txt", 124_000, 5 * HOUR),
+            file("shared/tagged.csv", 16, 2 * HOUR),
+        ],
+        next: None,
+    };
+    ui.answer_objects(DEMO, "shared/", false, Ok(page));
+    ui
+}
+
+fn etag() -> Option<String> {
+    Some("9b2cf535f27731c974343645a3985328".into())
+}
+
+/// HeadObject and GetObjectTagging as the worker reports them for `shared/tagged.csv`.
+fn tagged_details(tags: Result<Vec<(&str, &str)>, String>) -> Box<s3lease::s3::object::Details> {
+    let own = |pairs: Vec<(&str, &str)>| pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Box::new(s3lease::s3::object::Details {
+        key: "shared/tagged.csv".into(),
+        size: 16,
+        last_modified: Some(now() - 2 * HOUR),
+        etag: etag(),
+        content_type: Some("text/csv".into()),
+        storage_class: Some("STANDARD".into()),
+        encryption: Some(
+            "aws:kms (arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)".into(),
+        ),
+        version_id: Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY".into()),
+        metadata: own(vec![("owner", "data-team"), ("source", "etl-nightly")]),
+        tags: tags.map(own),
+    })
+}
+
+fn open_details(ui: &mut Ui, details: Box<s3lease::s3::object::Details>) {
+    ui.select("tagged.csv");
+    ui.key(KeyCode::Char('d'));
+    let id = ui.last_request(
+        "the object's details",
+        |r| matches!(r, Request::ObjectDetails { bucket, key, .. } if bucket == DEMO && key == "shared/tagged.csv"),
+    );
+    ui.send(Msg::Worker(Response::Details { id, result: Ok(details) }));
+}
+
+#[test]
+fn details_of_an_object_show_head_fields_metadata_and_tags() {
+    let mut ui = shared();
+    // A tag value is free text: a bidi override in it must not reorder what is drawn.
+    let tags = vec![("classification", "internal"), ("reviewed-by", "eve\u{202e}fdp.exe"), ("team", "data")];
+    open_details(&mut ui, tagged_details(Ok(tags)));
+    let terminal = ui.draw();
+    let screen = text(terminal.backend().buffer());
+    assert!(!screen.contains('\u{202e}'), "a raw bidi override reached the screen:\n{screen}");
+    assert_on_screen(
+        &terminal,
+        &[
+            " details ",
+            "object         s3://s3lease-demo/shared/tagged.csv",
+            "size           16 B (16 bytes)",
+            "last modified  2027-01-15T06:00:00Z",
+            "ETag           9b2cf535f27731c974343645a3985328",
+            "content type   text/csv",
+            // Too long for the line: wrapped at the space, the key's ARN whole on the next.
+            "encryption     aws:kms",
+            "(arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)",
+            "version        3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+            "metadata       owner: data-team",
+            "metadata       source: etl-nightly",
+            "tag            classification = internal",
+            "tag            reviewed-by = eve\\u{202e}fdp.exe",
+            "tag            team = data",
+        ],
+    );
+    insta::assert_snapshot!("object_details", terminal.backend());
+}
+
+#[test]
+fn details_when_the_tags_may_not_be_read_say_why_and_keep_the_rest() {
+    let mut ui = shared();
+    let refused = "AccessDenied: GetObjectTagging on s3://s3lease-demo/shared/tagged.csv as identity `auditor` \
+                   was refused: Access Denied";
+    let mut details = tagged_details(Err(refused.into()));
+    details.metadata.clear();
+    details.encryption = None;
+    open_details(&mut ui, details);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &["size           16 B", "encryption     none reported", "metadata       none", "tags           AccessDenied"],
+    );
+    assert_not_on_screen(&terminal, &["tag            "]);
+    insta::assert_snapshot!("object_details_tags_refused", terminal.backend());
+}
+
+/// Opens the preview of `name` and answers its first range with `data` of an object `total`
+/// bytes long.
+fn preview(name: &str, data: &[u8], total: u64) -> Ui {
+    let mut ui = shared();
+    ui.select(name);
+    ui.key(KeyCode::Char('p'));
+    let key = format!("shared/{name}");
+    let id = ui.last_request(
+        "the first range",
+        |r| matches!(r, Request::ReadRange { key: k, start: 0, len, .. } if *k == key && *len == 64 * 1024),
+    );
+    let chunk = s3lease::s3::object::Chunk { start: 0, data: data.to_vec(), total };
+    ui.send(Msg::Worker(Response::Range { id, result: Ok(chunk) }));
+    ui
+}
+
+#[test]
+fn preview_of_a_text_object_numbers_its_lines() {
+    let handbook = "# Handbook\n\nWelcome to the data team's shared space.\n\n## Layout\n\n\
+                    \treports/  quarterly summaries, one folder per year\n\
+                    \tshared/   anything handed to another team\n\n\
+                    Terminal colours in a file, like \x1b[31mthis\x1b[0m, are shown, not obeyed.\n";
+    let ui = preview("handbook.md", handbook.as_bytes(), handbook.len() as u64);
+    let terminal = ui.draw();
+    let screen = text(terminal.backend().buffer());
+    assert!(!screen.contains('\x1b'), "a raw escape reached the screen:\n{screen}");
+    assert_on_screen(
+        &terminal,
+        &[
+            " preview: shared/handbook.md (text) ",
+            " 1 # Handbook",
+            " 3 Welcome to the data team's shared space.",
+            // Tabs become four spaces.
+            " 7     reports/  quarterly summaries",
+            "10 Terminal colours in a file, like \\u{1b}[31mthis\\u{1b}[0m, are shown, not obeyed.",
+            &format!(" all {handbook_len} B · Esc closes ", handbook_len = handbook.len()),
+        ],
+    );
+    insta::assert_snapshot!("preview_text", terminal.backend());
+}
+
+/// The seeded `long.txt`: 4,000 lines of 31 bytes.
+fn long_text() -> Vec<u8> {
+    (0..4000).flat_map(|i| format!("line {i:05} of the long preview\n").into_bytes()).collect()
+}
+
+#[test]
+fn preview_of_a_long_text_says_it_is_truncated_and_how_to_load_more() {
+    let all = long_text();
+    let ui = preview("long.txt", &all[..64 * 1024], all.len() as u64);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " preview: shared/long.txt (text) ",
+            "    1 line 00000 of the long preview",
+            // As wide as `2,115`, the lines loaded so far (the last one cut short by the chunk).
+            "   26 line 00025 of the long preview",
+            " truncated: first 64.0 KiB of 121.1 KiB · scroll to the end to load more · Esc closes ",
+        ],
+    );
+    insta::assert_snapshot!("preview_text_truncated", terminal.backend());
+}
+
+#[test]
+fn preview_of_a_binary_object_is_a_hex_dump() {
+    let blob: Vec<u8> = (0..8).flat_map(|_| 0u8..=255).collect();
+    let ui = preview("blob.bin", &blob, blob.len() as u64);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " preview: shared/blob.bin (binary: hex dump) ",
+            "00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  |................|",
+            "00000020  20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|",
+            " all 2.0 KiB · Esc closes ",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["(text)"]);
+    insta::assert_snapshot!("preview_binary_hex", terminal.backend());
+}
+
+#[test]
+fn preview_of_invalid_utf8_falls_back_to_a_hex_dump() {
+    // Latin-1, not UTF-8: é is the single byte e9.
+    let latin1 = b"caf\xe9 cr\xe8me br\xfbl\xe9e\nna\xefve r\xe9sum\xe9, 12 \xa3\n";
+    let ui = preview("latin1.txt", latin1, latin1.len() as u64);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " preview: shared/latin1.txt (binary: hex dump) ",
+            "00000000  63 61 66 e9 20 63 72 e8 6d 65 20 62 72 fb 6c e9  |caf. cr.me br.l.|",
+            &format!(" all {} B · Esc closes ", latin1.len()),
+        ],
+    );
+    assert_not_on_screen(&terminal, &["(text)", "\u{fffd}"]);
+    insta::assert_snapshot!("preview_invalid_utf8_hex", terminal.backend());
+}
+
+#[test]
+fn share_menu_offers_the_uri_the_url_and_a_presigned_link() {
+    let mut ui = shared();
+    ui.select("tagged.csv");
+    ui.key(KeyCode::Char('y'));
+    assert!(matches!(ui.app.mode, Mode::Share(_)));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " share ",
+            "object         s3://s3lease-demo/shared/tagged.csv",
+            "  copy the s3:// URI",
+            "  copy the https:// URL",
+            "  copy a presigned GET URL, valid for ◀ 1h ▶",
+            "↑↓ choose · ←→ lifetime · Enter copy · Esc close",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["copied"]);
+    insta::assert_snapshot!("share_menu", terminal.backend());
+}
+
+#[test]
+fn a_presigned_link_cut_to_the_session_says_it_was_capped() {
+    let mut ui = shared();
+    // 47m 12s of the session are left when the link is asked for.
+    ui.tick(now() + Duration::from_secs(768));
+    ui.select("tagged.csv");
+    ui.key(KeyCode::Char('y'));
+    ui.key(KeyCode::Down);
+    ui.key(KeyCode::Down);
+    for _ in 0..3 {
+        ui.key(KeyCode::Right);
+    }
+    ui.key(KeyCode::Enter);
+    let seven_days = Duration::from_secs(7 * 86_400);
+    let id = ui.last_request("a presigned URL for 7 days", |r| {
+        matches!(r, Request::Presign { key, lifetime, .. } if key == "shared/tagged.csv" && *lifetime == seven_days)
+    });
+    let url = "http://127.0.0.1:5000/s3lease-demo/shared/tagged.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+               &X-Amz-Credential=ASIAQEXAMPLE7KEY%2F20270115%2Fus-east-1%2Fs3%2Faws4_request\
+               &X-Amz-Date=20270115T081248Z&X-Amz-Expires=2832&X-Amz-SignedHeaders=host\
+               &X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE\
+               &X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+    let presigned = s3lease::worker::Presigned { url: url.into(), lifetime: Duration::from_secs(2832), capped: true };
+    ui.send(Msg::Worker(Response::Presigned { id, result: Ok(presigned) }));
+    assert_eq!(ui.copied, [url], "the link went to the clipboard");
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            "copy a presigned GET URL, valid for ◀ 7d ▶",
+            "valid for 47m 12s: capped at the credentials' expiry",
+            "copied (select it here if your terminal ignores OSC 52):",
+            "http://127.0.0.1:5000/s3lease-demo/shared/tagged.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            "expires in 47m 12s",
+        ],
+    );
+    insta::assert_snapshot!("share_presigned_capped", terminal.backend());
+}
+
+#[test]
+fn versions_view_lists_every_version_and_the_delete_marker() {
+    use s3lease::transfer::Version;
+    let mut ui = shared();
+    ui.select("tagged.csv");
+    ui.key(KeyCode::Char('v'));
+    let id = ui
+        .last_request("the versions", |r| matches!(r, Request::ListVersions { key, .. } if key == "shared/tagged.csv"));
+    let version = |id: Option<&str>, size: Option<u64>, age: Duration, latest: bool| Version {
+        key: "shared/tagged.csv".into(),
+        version_id: id.map(str::to_string),
+        is_delete_marker: size.is_none(),
+        is_latest: latest,
+        size,
+        last_modified: Some(now() - age),
+        etag: size.and(etag()),
+        storage_class: size.map(|_| "STANDARD".to_string()),
+    };
+    let versions = vec![
+        version(Some("Wd3kXqT9rLm2bYcA0pZ7nJ4sF1eHuGvK"), None, Duration::from_secs(20 * 60), true),
+        version(Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"), Some(16), 2 * HOUR, false),
+        version(Some("2LWg7lQLnY41.maGB5Z6SWW.dcq0vx7b"), Some(1_536), 30 * DAY, false),
+        // Written before versioning was turned on.
+        version(None, Some(9), 400 * DAY, false),
+    ];
+    ui.send(Msg::Worker(Response::Versions { id, result: Ok(versions) }));
+    ui.key(KeyCode::Down);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " versions ",
+            "object         s3://s3lease-demo/shared/tagged.csv",
+            "VERSION",
+            "LAST MODIFIED",
+            "Wd3kXqT9rLm2bYcA0pZ7nJ4sF1eHuGvK",
+            "latest · delete marker",
+            "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY        16 B",
+            "2LWg7lQLnY41.maGB5Z6SWW.dcq0vx7b      1.5 KiB",
+            "null ",
+        ],
+    );
+    // insta keeps no styles: the cursor (moved down once) is checked here.
+    let buffer = terminal.backend().buffer();
+    let row = row_of(buffer, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY");
+    for cell in cells_in_row(buffer, row, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY") {
+        assert!(cell.modifier.contains(Modifier::REVERSED), "the second version is highlighted");
+    }
+    let marker = row_of(buffer, "Wd3kXqT9rLm2bYcA0pZ7nJ4sF1eHuGvK");
+    assert!(!cells_in_row(buffer, marker, "Wd3k")[0].modifier.contains(Modifier::REVERSED), "only the cursor's row");
+    insta::assert_snapshot!("versions_with_delete_marker", terminal.backend());
+}
+
+/// The row `needle` is on.
+fn row_of(buffer: &Buffer, needle: &str) -> u16 {
+    let screen = text(buffer);
+    let y = screen.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} on\n{screen}"));
+    u16::try_from(y).expect("a screen row")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes and transfers: delete, download and upload prompts
+
+/// `shared/` with blob.bin, long.txt and tagged.csv marked.
+fn three_marked() -> Ui {
+    let mut ui = shared();
+    for name in ["blob.bin", "long.txt", "tagged.csv"] {
+        ui.select(name);
+        ui.key(KeyCode::Char(' '));
+    }
+    assert_eq!(ui.app.listing.marks.len(), 3);
+    ui
+}
+
+const MARKED: [&str; 3] = ["shared/blob.bin", "shared/long.txt", "shared/tagged.csv"];
+
+#[test]
+fn deleting_marked_objects_lists_them_before_asking() {
+    let mut ui = three_marked();
+    ui.key(KeyCode::Char('x'));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " delete ",
+            "Delete 3 objects from s3://s3lease-demo:",
+            "  shared/blob.bin",
+            "  shared/long.txt",
+            "  shared/tagged.csv",
+            "Enter delete · Esc keep",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["shared/handbook.md", "Type the prefix"]);
+    insta::assert_snapshot!("delete_marked", terminal.backend());
+
+    // What is listed is what goes.
+    ui.key(KeyCode::Enter);
+    let sent = ui.sent.last();
+    assert!(
+        matches!(sent, Some(Request::Delete { bucket, what: DeleteWhat::Keys(keys), .. }) if bucket == DEMO && keys == &MARKED),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn deleting_a_prefix_waits_for_its_name_to_be_typed_in_full() {
+    let mut ui = shared();
+    ui.select("archive/");
+    ui.key(KeyCode::Char('x'));
+    ui.type_text("shared/arch");
+    let sent = ui.sent.len();
+    ui.key(KeyCode::Enter);
+    assert_eq!(ui.sent.len(), sent, "Enter does nothing until the whole prefix is typed");
+    assert!(matches!(&ui.app.mode, Mode::ConfirmDelete(c) if c.typed == "shared/arch"));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            "Delete EVERY object under s3://s3lease-demo/shared/archive/",
+            "Type the prefix to confirm: shared/archive/",
+            "> shared/arch▏",
+            "type the prefix · Esc keep",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["Enter delete"]);
+    insta::assert_snapshot!("delete_prefix_partly_typed", terminal.backend());
+}
+
+#[test]
+fn download_prompt_for_marked_objects_offers_the_default_folder() {
+    let mut ui = three_marked();
+    ui.key(KeyCode::Char('D'));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " download ",
+            "download  3 marked objects from s3://s3lease-demo",
+            "into      /tmp/downloads▏",
+            "existing  [ ] never replace an existing file",
+            "Enter start · Tab replace existing · Esc cancel",
+        ],
+    );
+    insta::assert_snapshot!("download_prompt_marked", terminal.backend());
+}
+
+#[test]
+fn upload_prompt_shows_the_typed_path_and_where_it_goes() {
+    let mut ui = shared();
+    ui.key(KeyCode::Char('u'));
+    for _ in 0.."/tmp/downloads".len() {
+        ui.key(KeyCode::Backspace);
+    }
+    ui.type_text("/home/auditor/reports/q3-summary.csv");
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " upload ",
+            "upload  /home/auditor/reports/q3-summary.csv▏",
+            "into    s3://s3lease-demo/shared/",
+            "a file, or a folder (uploaded with everything in it)",
+            "Enter start · Esc cancel",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["/tmp/downloads"]);
+    insta::assert_snapshot!("upload_prompt", terminal.backend());
 }

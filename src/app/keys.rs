@@ -1,5 +1,5 @@
 //! Keys: the keymap turns a key into an action in normal mode; the filter line takes text;
-//! the help overlay closes on help, cancel or quit.
+//! the help overlay scrolls and closes on help, cancel or quit.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -12,12 +12,7 @@ impl App {
             return Vec::new();
         }
         match self.mode {
-            Mode::Help => {
-                if matches!(self.keymap.action(&key), Some(Action::Help | Action::Cancel | Action::Quit)) {
-                    self.mode = Mode::Normal;
-                }
-                Vec::new()
-            }
+            Mode::Help(_) => self.on_help_key(key),
             Mode::Filter => self.on_filter_key(key),
             Mode::Picker(_) => self.on_picker_key(key),
             Mode::Mfa(_) => self.on_mfa_key(key),
@@ -73,7 +68,7 @@ impl App {
         let page = self.list_rows().max(1) as isize;
         match action {
             Action::Quit => return vec![Effect::Quit],
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => self.open_help(),
             Action::Identities => self.open_picker(),
             Action::RefreshSession => return self.refresh_now(),
             _ if self.focus == Focus::Session => {}

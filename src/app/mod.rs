@@ -4,6 +4,7 @@
 
 pub mod adhoc;
 pub mod changes;
+pub mod help;
 pub mod listing;
 pub mod mfa;
 pub mod object;
@@ -53,7 +54,8 @@ pub enum Mode {
     Normal,
     /// Typing into the filter.
     Filter,
-    Help,
+    /// Every key binding, scrolled when they do not all fit.
+    Help(help::HelpState),
     /// Choosing an identity to switch to.
     Picker(picker::Picker),
     /// Asking for an MFA code.
@@ -251,6 +253,9 @@ impl App {
                 self.height = height;
                 let rows = self.list_rows();
                 self.listing.scroll_into_view(rows);
+                if let Mode::Help(help) = &mut self.mode {
+                    help.clamp(height);
+                }
                 Vec::new()
             }
             Msg::Worker(response) => self.on_response(response),

@@ -365,7 +365,7 @@ fn a_failed_start_is_shown_with_its_error_and_stale_session_answers_are_ignored(
 fn help_tab_and_quit() {
     let (mut app, _) = app_at(Location::Buckets);
     app.update(ch('?'));
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode, Mode::Help(help::HelpState { scroll: 0 }));
     assert!(app.update(ch('q')).is_empty(), "q closes the help first");
     assert_eq!(app.mode, Mode::Normal);
     let rows = app.list_rows();
@@ -375,6 +375,80 @@ fn help_tab_and_quit() {
     assert!(matches!(app.update(ch('q')).as_slice(), [Effect::Quit]));
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(matches!(app.update(ctrl_c).as_slice(), [Effect::Quit]));
+}
+
+/// The help overlay's scroll, which must be open.
+fn help_scroll(app: &App) -> usize {
+    match &app.mode {
+        Mode::Help(help) => help.scroll,
+        other => panic!("the help overlay is closed: {other:?}"),
+    }
+}
+
+#[test]
+fn help_scrolls_within_the_bindings_and_saturates_at_both_ends() {
+    let (mut app, _) = app_at(Location::Buckets);
+    app.update(Msg::Resize { width: 80, height: 24 });
+    app.update(ch('?'));
+    let all = crate::keymap::Action::ALL.len();
+    // 24 rows less the two borders: 22 bindings show, so the list scrolls by 5.
+    let max = all - 22;
+    assert_eq!(help::HelpState::max_scroll(24), max);
+
+    app.update(key(KeyCode::Up));
+    assert_eq!(help_scroll(&app), 0, "nothing above the first binding");
+    app.update(key(KeyCode::Down));
+    app.update(ch('j'));
+    assert_eq!(help_scroll(&app), 2, "↓ and j both scroll, one binding at a time");
+    for _ in 0..all * 2 {
+        app.update(key(KeyCode::Down));
+    }
+    assert_eq!(help_scroll(&app), max, "held ↓ stops with the last binding on the last row");
+    app.update(key(KeyCode::Up));
+    assert_eq!(help_scroll(&app), max - 1, "and the first ↑ after it moves at once");
+
+    app.update(key(KeyCode::Home));
+    assert_eq!(help_scroll(&app), 0);
+    app.update(key(KeyCode::End));
+    assert_eq!(help_scroll(&app), max);
+    app.update(key(KeyCode::PageUp));
+    assert_eq!(help_scroll(&app), 0, "a page is 22 rows, more than the 5 there are to go");
+    app.update(key(KeyCode::PageDown));
+    assert_eq!(help_scroll(&app), max);
+
+    // Keys of the browser do nothing here, and the list under the overlay does not move.
+    let (sort, location) = (app.sort, app.listing.location.clone());
+    app.update(key(KeyCode::Enter));
+    app.update(ch('s'));
+    assert_eq!((help_scroll(&app), app.sort, &app.listing.location), (max, sort, &location));
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert_eq!(app.mode, Mode::Normal);
+
+    // Opened again, it starts at the top.
+    app.update(ch('?'));
+    assert_eq!(help_scroll(&app), 0);
+}
+
+#[test]
+fn help_that_fits_does_not_scroll_and_a_resize_keeps_the_window_inside_the_list() {
+    let (mut app, _) = app_at(Location::Buckets);
+    app.update(Msg::Resize { width: 100, height: 40 });
+    app.update(ch('?'));
+    app.update(key(KeyCode::PageDown));
+    app.update(key(KeyCode::Down));
+    assert_eq!(help_scroll(&app), 0, "every binding is on screen already");
+
+    // At the smallest supported size 13 bindings show: scrolled to the bottom, then grown.
+    app.update(Msg::Resize { width: 60, height: 15 });
+    app.update(key(KeyCode::End));
+    let all = crate::keymap::Action::ALL.len();
+    assert_eq!(help_scroll(&app), all - 13);
+    app.update(Msg::Resize { width: 80, height: 24 });
+    assert_eq!(help_scroll(&app), all - 22, "still ending on the last binding, no blank rows below it");
+    app.update(key(KeyCode::Up));
+    assert_eq!(help_scroll(&app), all - 23);
+    app.update(Msg::Resize { width: 100, height: 40 });
+    assert_eq!(help_scroll(&app), 0, "everything fits again");
 }
 
 // --- living sessions: refresh, MFA, switching ---------------------------------------------

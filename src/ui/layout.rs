@@ -3,6 +3,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::app::Focus;
+use crate::keymap::Action;
 
 /// The smallest terminal the layout is designed for; below it a message is shown instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -46,6 +47,12 @@ pub fn list_rows(width: u16, height: u16, focus: Focus) -> usize {
     usize::from(browser.height.saturating_sub(3)).max(1)
 }
 
+/// Bindings the help overlay shows at once: all of them while they fit between its borders,
+/// else as many rows as the terminal leaves inside them.
+pub fn help_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(2)).clamp(1, Action::ALL.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +63,15 @@ mod tests {
         assert_eq!(list_rows(200, 60, Focus::Browser), 51);
         assert_eq!(list_rows(200, 60, Focus::Session), 46);
         assert_eq!(list_rows(10, 3, Focus::Browser), 1, "too small still gives a usable page size");
+    }
+
+    #[test]
+    fn help_shows_every_binding_once_they_fit_between_the_borders() {
+        let all = Action::ALL.len();
+        assert_eq!(help_rows(24), 22);
+        assert_eq!(help_rows(u16::try_from(all).unwrap() + 1), all - 1);
+        assert_eq!(help_rows(u16::try_from(all).unwrap() + 2), all);
+        assert_eq!(help_rows(200), all);
+        assert_eq!(help_rows(0), 1, "a page is never empty, so paging always moves");
     }
 }

@@ -47,7 +47,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     browser::render(app, frame, areas.browser);
     status::render(app, frame, areas.status);
     match &app.mode {
-        Mode::Help => help::render(app, frame, area),
+        Mode::Help(state) => help::render(app, state, frame, area),
         Mode::Picker(picker) => picker::render(app, picker, frame, area),
         Mode::Mfa(prompt) => mfa::render(prompt, frame, area),
         Mode::AdHoc(form) => adhoc::render(app, form, frame, area),

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod proxy;
+pub mod styled;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

@@ -195,6 +195,27 @@ impl Tmux {
     }
 }
 
+/// The inside of the overlay whose top border carries `title` (` MFA code `), line by line:
+/// the columns between its borders, from its title down to its bottom border.
+pub fn popup(screen: &str, title: &str) -> Option<Vec<String>> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let needle: Vec<char> = format!("┌{title}").chars().collect();
+    let (top, left) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, line)| line.windows(needle.len()).position(|w| w == needle.as_slice()).map(|x| (y, x)))?;
+    let right = left + lines[top][left..].iter().position(|&c| c == '┐')?;
+    let mut inside = Vec::new();
+    for line in &lines[top + 1..] {
+        if line.get(left) == Some(&'└') {
+            return Some(inside);
+        }
+        let cut: String = line.get(left + 1..right).map(|cells| cells.iter().collect()).unwrap_or_default();
+        inside.push(cut.trim_end().to_string());
+    }
+    None
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.command().arg("kill-server").output();
