@@ -1109,3 +1109,59 @@ fn upload_prompt_shows_the_typed_path_and_where_it_goes() {
     assert_not_on_screen(&terminal, &["/tmp/downloads"]);
     insta::assert_snapshot!("upload_prompt", terminal.backend());
 }
+
+#[test]
+fn transfers_panel_shows_a_batch_with_its_files_in_flight_and_finished_ones() {
+    use s3lease::transfer::{BatchProgress, FileProgress, Progress};
+    use s3lease::worker::{Failure, FailureKind, TransferSummary};
+    let mut ui = three_marked();
+    ui.key(KeyCode::Char('D'));
+    ui.key(KeyCode::Enter);
+    let batch = ui.last_request("the batch download", |r| matches!(r, Request::Download { .. }));
+    // A second and a third transfer: one done with a problem, one failed.
+    ui.key(KeyCode::Esc);
+    ui.select("handbook.md");
+    ui.key(KeyCode::Char('D'));
+    ui.key(KeyCode::Enter);
+    let failed = ui.last_request("the second download", |r| matches!(r, Request::Download { .. }));
+    let denied = Failure {
+        kind: FailureKind::AccessDenied,
+        message: "AccessDenied: s3:GetObject on s3://s3lease-demo/shared/handbook.md as `auditor`".into(),
+    };
+    ui.send(Msg::Worker(Response::TransferDone { id: failed, result: Err(denied) }));
+
+    let file = |key: &str, done: u64, total: u64| FileProgress {
+        key: key.into(),
+        progress: Progress { bytes_done: done, bytes_total: total },
+        finished: false,
+    };
+    let progress =
+        BatchProgress { files_total: 3, files_done: 1, files_failed: 0, bytes_total: 128_000, bytes_done: 64_056 };
+    let files = vec![file("shared/long.txt", 62_000, 124_000), file("shared/tagged.csv", 8, 16)];
+    ui.send(Msg::Worker(Response::TransferProgress { id: batch, progress, files }));
+    ui.tick(now() + std::time::Duration::from_secs(2));
+    assert!(matches!(ui.app.mode, s3lease::app::Mode::Transfers(_)), "the panel is open");
+    ui.key(KeyCode::Up); // the batch
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " transfers ",
+            "3 marked objects from s3://s3lease-demo/shared/ → /tmp/downloads",
+            "62.6 KiB of 125.0 KiB · 1 of 3 file(s)",
+            "shared/long.txt",
+            "60.5 KiB of 121.1 KiB",
+            "shared/tagged.csv",
+            "s3://s3lease-demo/shared/handbook.md → /tmp/downloads",
+            "AccessDenied: s3:GetObject on s3://s3lease-demo/shared/handbook.md as `auditor`",
+            "↑↓ choose · c cancel · Esc close",
+        ],
+    );
+    insta::assert_snapshot!("transfers_batch_with_files_in_flight", terminal.backend());
+
+    let summary = TransferSummary { files: 3, bytes: 128_000, problems: Vec::new() };
+    ui.send(Msg::Worker(Response::TransferDone { id: batch, result: Ok(summary) }));
+    let terminal = ui.draw();
+    assert_not_on_screen(&terminal, &["shared/long.txt  "]);
+    assert_on_screen(&terminal, &["done"]);
+}
