@@ -23,7 +23,7 @@ use tokio::io::AsyncWriteExt;
 use super::error::{TransferError, TransferErrorKind, TransferOp, io_kind};
 use super::path::{folder_of, local_path_for};
 use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
-use super::renew::{Renewal, is_expired, is_transient};
+use super::renew::{self, Renewal, is_expired, is_transient, renewal_failed};
 use super::{FileResult, Skipped, Tally};
 use crate::aws_error::{AwsError, AwsErrorKind};
 use crate::s3::list::{Object, list_page};
@@ -153,10 +153,7 @@ async fn fetch_resuming(
     let mut resume = opts.resume;
     let mut resumes = 0;
     loop {
-        let (generation, client) = match &opts.renewal {
-            Some(renewal) => renewal.current(client).await,
-            None => (0, client.clone()),
-        };
+        let (generation, client) = renew::current(opts.renewal.as_ref(), client).await;
         let job = Job { client: &client, endpoint, bucket, key, partial, etag_file, opts, resume };
         let kind = match job.fetch().await {
             Ok(fetched) => return Ok(fetched),
@@ -178,18 +175,6 @@ async fn fetch_resuming(
         }
         // What arrived so far stays: the next attempt asks only for the rest.
         resume = true;
-    }
-}
-
-/// The expiry that stopped a transfer, and why new credentials could not be had.
-pub(crate) fn renewal_failed(expired: &TransferErrorKind, why: &str) -> TransferErrorKind {
-    match expired {
-        TransferErrorKind::Aws(e) => {
-            let mut e = e.clone();
-            e.message = format!("{}; renewing the credentials failed: {why}", e.message);
-            TransferErrorKind::Aws(e)
-        }
-        other => other.clone(),
     }
 }
 
@@ -580,22 +565,16 @@ async fn list_all(
     let mut seen = HashSet::new();
     let mut token = None;
     loop {
-        let (generation, client) = match &opts.renewal {
-            Some(renewal) => renewal.current(client).await,
-            None => (0, client.clone()),
-        };
-        let page = match opts.cancel.guard(list_page(&client, endpoint, bucket, prefix, None, token.clone())).await {
-            None => return Err(TransferErrorKind::Cancelled),
-            Some(page) => page.map_err(|e| TransferErrorKind::Aws(Box::new(e))),
-        };
-        let page = match (page, &opts.renewal) {
-            (Ok(page), _) => page,
-            (Err(kind), Some(renewal)) if is_expired(&kind) => {
-                renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
-                continue;
+        let page = renew::renewing(opts.renewal.as_ref(), client, |client| {
+            let token = token.clone();
+            async move {
+                match opts.cancel.guard(list_page(&client, endpoint, bucket, prefix, None, token)).await {
+                    None => Err(TransferErrorKind::Cancelled),
+                    Some(page) => page.map_err(|e| TransferErrorKind::Aws(Box::new(e))),
+                }
             }
-            (Err(kind), _) => return Err(kind),
-        };
+        })
+        .await?;
         for object in page.objects {
             // A page boundary repeated by a flaky endpoint must not download a key twice.
             if seen.insert(object.key.clone()) {

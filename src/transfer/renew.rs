@@ -82,6 +82,48 @@ impl fmt::Debug for Renewal {
     }
 }
 
+/// The client to use now and its generation: `renewal`'s if there is one, else `initial`.
+pub(crate) async fn current(renewal: Option<&Renewal>, initial: &aws_sdk_s3::Client) -> (u64, aws_sdk_s3::Client) {
+    match renewal {
+        Some(renewal) => renewal.current(initial).await,
+        None => (0, initial.clone()),
+    }
+}
+
+/// Runs `call` with the current client; if S3 says the credentials expired and there is a
+/// `renewal`, renews them and runs it again (as often as [`Renewal::renew`] allows).
+pub(crate) async fn renewing<T, F, Fut>(
+    renewal: Option<&Renewal>,
+    initial: &aws_sdk_s3::Client,
+    call: F,
+) -> Result<T, TransferErrorKind>
+where
+    F: Fn(aws_sdk_s3::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, TransferErrorKind>>,
+{
+    loop {
+        let (generation, client) = current(renewal, initial).await;
+        match (call(client).await, renewal) {
+            (Err(kind), Some(renewal)) if is_expired(&kind) => {
+                renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
+            }
+            (outcome, _) => return outcome,
+        }
+    }
+}
+
+/// The expiry that stopped a transfer, and why new credentials could not be had.
+pub(crate) fn renewal_failed(expired: &TransferErrorKind, why: &str) -> TransferErrorKind {
+    match expired {
+        TransferErrorKind::Aws(e) => {
+            let mut e = e.clone();
+            e.message = format!("{}; renewing the credentials failed: {why}", e.message);
+            TransferErrorKind::Aws(e)
+        }
+        other => other.clone(),
+    }
+}
+
 /// S3 said the credentials expired: worth renewing them and trying again.
 pub(crate) fn is_expired(kind: &TransferErrorKind) -> bool {
     matches!(kind, TransferErrorKind::Aws(e) if e.kind == AwsErrorKind::ExpiredToken)

@@ -13,10 +13,10 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use futures::{StreamExt, TryStreamExt};
 
-use super::download::{finished, per_file, renewal_failed};
+use super::download::{finished, per_file};
 use super::error::{TransferError, TransferErrorKind, TransferOp, io_kind};
 use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
-use super::renew::{Renewal, is_expired};
+use super::renew::{self, Renewal};
 use super::{FileResult, Skipped, Tally};
 use crate::aws_error::{AwsError, AwsErrorKind};
 
@@ -118,18 +118,7 @@ impl Job<'_> {
         F: Fn(aws_sdk_s3::Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, TransferErrorKind>>,
     {
-        loop {
-            let (generation, client) = match &self.opts.renewal {
-                Some(renewal) => renewal.current(self.client).await,
-                None => (0, self.client.clone()),
-            };
-            match (call(client).await, &self.opts.renewal) {
-                (Err(kind), Some(renewal)) if is_expired(&kind) => {
-                    renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
-                }
-                (outcome, _) => return outcome,
-            }
-        }
+        renew::renewing(self.opts.renewal.as_ref(), self.client, call).await
     }
 
     async fn single(&self, size: u64) -> Result<Uploaded, TransferErrorKind> {
@@ -253,10 +242,7 @@ impl Job<'_> {
     /// Best effort: the upload already failed, and a failed abort only leaves parts behind
     /// (which a bucket lifecycle rule may clean up), so it is logged, not reported.
     async fn abort(&self, upload_id: &str) {
-        let client = match &self.opts.renewal {
-            Some(renewal) => renewal.current(self.client).await.1,
-            None => self.client.clone(),
-        };
+        let (_, client) = renew::current(self.opts.renewal.as_ref(), self.client).await;
         let aborted =
             client.abort_multipart_upload().bucket(self.bucket).key(self.key).upload_id(upload_id).send().await;
         if let Err(e) = aborted {
