@@ -61,6 +61,40 @@ async fn folders_are_listed_side_by_side_and_the_keys_are_the_plain_listings() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_levels_objects_stream_before_its_next_page_arrives() {
+    let tb = testbed();
+    let gate = Gate::new();
+    let held = gate.clone();
+    // `logs/` holds one folder and 2,600 objects: its level listing takes three pages.
+    let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
+        let level = r.is_list_objects_v2() && r.query_param("delimiter").is_some();
+        if level && r.has_query_key("continuation-token") { Action::hold(&held) } else { Action::Forward }
+    });
+    let (_dir, mut manager) = session_manager(tb, &proxy.url(), "").await;
+    let session = manager.start("auditor", &mut GivenCode::new(None, "none needed")).await.unwrap();
+    let target = Target { client: session.s3.clone(), endpoint: proxy.url(), bucket: "demo-data".into() };
+
+    let mut pages = walk(target, "logs/".into(), WalkOptions { concurrency: 4, ahead: 2 });
+    let mut keys = Vec::new();
+    while keys.len() < 1000 {
+        let page = tokio::time::timeout(Duration::from_secs(60), pages.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {} keys while the level's second page is held", keys.len()))
+            .expect("the walk ended early");
+        keys.extend(page.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|o| o.key));
+    }
+    assert!(gate.wait_held(1, Duration::from_secs(60)), "the level's second page was asked for");
+    assert_eq!(keys[0], "logs/archive/2023.tar", "the folder sorts first and comes first");
+    assert_eq!(keys[1], "logs/event-00000.json");
+
+    gate.release();
+    while let Some(page) = pages.recv().await {
+        keys.extend(page.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|o| o.key));
+    }
+    assert_eq!(keys.len(), 2601, "the folder's key and every object once");
+}
+
 #[test]
 fn ls_recursive_prints_the_same_lines_in_parallel_as_page_by_page() {
     let tb = testbed();

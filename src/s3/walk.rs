@@ -14,9 +14,9 @@
 // AwsError is returned only on the cold path after a network call; boxing it here buys nothing.
 #![allow(clippy::result_large_err)]
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use super::list::{Object, Page, list_page};
@@ -54,7 +54,7 @@ pub fn walk(target: Target, prefix: String, opts: WalkOptions) -> Pages {
         let result = if opts.concurrency <= 1 {
             flat(&target, &prefix, &tx).await
         } else {
-            Walk { target, opts, out: tx.clone(), ranges: VecDeque::new() }.run(prefix).await
+            Walk { target, opts, out: tx.clone() }.run(prefix).await
         };
         if let Err(e) = result {
             let _ = tx.send(Err(e)).await;
@@ -88,10 +88,12 @@ enum Segment {
     Range(Range),
 }
 
-/// A folder being listed by its own task into its own channel.
+/// A folder being listed by its own task into its own channel. It holds one of the walk's
+/// `concurrency` permits until it has been passed on whole (or dropped).
 struct Range {
     pages: Pages,
     task: JoinHandle<()>,
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Drop for Range {
@@ -100,43 +102,56 @@ impl Drop for Range {
     }
 }
 
+type Out = mpsc::Sender<Result<Vec<Object>, AwsError>>;
+
 struct Walk {
     target: Target,
     opts: WalkOptions,
-    out: mpsc::Sender<Result<Vec<Object>, AwsError>>,
-    /// Started but not yet passed on, in key order.
-    ranges: VecDeque<Segment>,
+    out: Out,
 }
 
 impl Walk {
-    async fn run(mut self, prefix: String) -> Result<(), AwsError> {
+    /// Two halves run side by side: one reads the level's pages and starts a range per folder
+    /// (waiting for a permit when `concurrency` are out), the other passes segments on in key
+    /// order as soon as the first one has something. So the first keys go out after the first
+    /// page whatever comes behind them, and a long run of top-level objects streams as it is
+    /// listed instead of waiting for a full window of folders.
+    async fn run(self, prefix: String) -> Result<(), AwsError> {
+        let (segments, queued) = mpsc::channel(self.opts.ahead.max(1));
+        let permits = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
+        let (listed, passed) = tokio::join!(self.list_level(prefix, segments, permits), pass_on(queued, &self.out));
+        // What was listed before a failure is passed on first, so the error comes last.
+        passed?;
+        listed
+    }
+
+    async fn list_level(
+        &self,
+        prefix: String,
+        segments: mpsc::Sender<Segment>,
+        permits: Arc<Semaphore>,
+    ) -> Result<(), AwsError> {
         let (prefix, mut page) = self.descend(prefix).await?;
         loop {
             let token = page.next.take();
-            for segment in merge(std::mem::take(&mut page)) {
-                let segment = match segment {
+            for merged in merge(std::mem::take(&mut page)) {
+                let segment = match merged {
                     Merged::Objects(objects) => Segment::Objects(objects),
-                    Merged::Folder(folder) => Segment::Range(self.start(folder)),
-                };
-                self.ranges.push_back(segment);
-                // A full window: pass on what is first before starting more.
-                while self.running() >= self.opts.concurrency {
-                    if !self.pass_front().await? {
-                        return Ok(());
+                    Merged::Folder(folder) => {
+                        let Ok(permit) = permits.clone().acquire_owned().await else { return Ok(()) };
+                        Segment::Range(self.start(folder, permit))
                     }
+                };
+                if segments.send(segment).await.is_err() {
+                    // The passing half stopped: the reader went away or a range failed.
+                    return Ok(());
                 }
             }
             match token {
                 Some(token) => page = self.level_page(&prefix, Some(token)).await?,
-                None => break,
+                None => return Ok(()),
             }
         }
-        while !self.ranges.is_empty() {
-            if !self.pass_front().await? {
-                return Ok(());
-            }
-        }
-        Ok(())
     }
 
     /// A bucket whose keys all sit in one folder (`data/...`) is split one level down, and
@@ -157,11 +172,7 @@ impl Walk {
         list_page(&t.client, &t.endpoint, &t.bucket, prefix, Some("/"), token).await
     }
 
-    fn running(&self) -> usize {
-        self.ranges.iter().filter(|s| matches!(s, Segment::Range(_))).count()
-    }
-
-    fn start(&self, folder: String) -> Range {
+    fn start(&self, folder: String, permit: OwnedSemaphorePermit) -> Range {
         let (tx, pages) = mpsc::channel(self.opts.ahead.max(1));
         let target = self.target.clone();
         let task = tokio::spawn(async move {
@@ -169,24 +180,30 @@ impl Walk {
                 let _ = tx.send(Err(e)).await;
             }
         });
-        Range { pages, task }
+        Range { pages, task, _permit: permit }
     }
+}
 
-    /// Passes the first segment on whole. False when the reader has gone away.
-    async fn pass_front(&mut self) -> Result<bool, AwsError> {
-        let Some(segment) = self.ranges.pop_front() else { return Ok(true) };
+/// Passes segments on in order, each whole. Ends early (dropping what is queued, which
+/// stops its ranges) when the reader has gone away or a range failed.
+async fn pass_on(mut queued: mpsc::Receiver<Segment>, out: &Out) -> Result<(), AwsError> {
+    while let Some(segment) = queued.recv().await {
         match segment {
-            Segment::Objects(objects) => Ok(self.out.send(Ok(objects)).await.is_ok()),
+            Segment::Objects(objects) => {
+                if out.send(Ok(objects)).await.is_err() {
+                    return Ok(());
+                }
+            }
             Segment::Range(mut range) => {
                 while let Some(page) = range.pages.recv().await {
-                    if self.out.send(Ok(page?)).await.is_err() {
-                        return Ok(false);
+                    if out.send(Ok(page?)).await.is_err() {
+                        return Ok(());
                     }
                 }
-                Ok(true)
             }
         }
     }
+    Ok(())
 }
 
 #[derive(Debug, PartialEq, Eq)]
