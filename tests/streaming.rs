@@ -117,4 +117,7 @@ fn ls_recursive_prints_the_first_page_while_the_next_is_pending() {
     assert_eq!(keys.len(), expected, "every key once");
     assert!(keys.contains("logs/event-02599.json") && keys.contains("README.txt"), "keys: {:?}", got.first());
     assert!(gate.arrived() >= 2, "{expected} keys take three pages: {gate:?}");
+    // Listing needs only the credentials: S3 is not kept waiting for a GetCallerIdentity.
+    let asked: Vec<_> = proxy.requests().into_iter().filter_map(|r| r.api_action).collect();
+    assert!(!asked.iter().any(|a| a == "GetCallerIdentity"), "ls asked STS: {asked:?}");
 }

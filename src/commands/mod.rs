@@ -16,7 +16,7 @@ use crate::clients::AwsContext;
 use crate::config::{Catalog, Sources};
 use crate::credentials::mfa::CliMfa;
 use crate::credentials::{Session, SessionManager};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub async fn run(cli: Cli) -> Result<()> {
     // The demo brings its own config; everything else reads the user's.
@@ -31,12 +31,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             whoami::run(&session, json)
         }
         Some(Command::Ls { who, recursive, concurrency, json, uri }) => {
-            let uri = uri.as_deref().map(crate::s3::uri::parse).transpose().map_err(crate::error::Error::Usage)?;
+            let uri = uri.as_deref().map(crate::s3::uri::parse).transpose().map_err(Error::Usage)?;
             let catalog = load()?;
             let concurrency = concurrency.map_or(catalog.settings.list_concurrency, usize::from);
-            let (session, aws) = start_with_context(catalog, &who).await?;
+            let (mut manager, name, aws) = manager_for(catalog, &who).await?;
+            let session = manager.start_unidentified(&name, &mut CliMfa::new(who.mfa_code.clone())).await?;
             let opts = ls::Options { recursive, concurrency, json };
-            ls::run(&session, &crate::s3::region::Regions::new(aws), uri, opts).await
+            match ls::run(&session, &crate::s3::region::Regions::new(aws), uri, opts).await {
+                // Who was refused is worth a GetCallerIdentity call, but only once S3 has refused.
+                Err(Error::Aws(e)) if e.principal.is_none() => {
+                    let arn = manager.identify(session).await.ok().and_then(|s| s.info.arn.clone());
+                    Err(Error::Aws(Box::new(e.by(arn.as_deref()))))
+                }
+                done => done,
+            }
         }
         Some(Command::Env { who, format }) => {
             let args = IdentityArgs { identity: Some(who.identity), mfa_code: who.mfa_code };
@@ -52,10 +60,12 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn start(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<Arc<Session>> {
-    start_with_context(catalog, who).await.map(|(session, _)| session)
+    let (mut manager, name, _) = manager_for(catalog, who).await?;
+    manager.start(&name, &mut CliMfa::new(who.mfa_code.clone())).await
 }
 
-async fn start_with_context(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<(Arc<Session>, AwsContext)> {
+/// The session manager and the name of the identity `who` asks for (the first one if none).
+async fn manager_for(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<(SessionManager, String, AwsContext)> {
     let name = match &who.identity {
         Some(name) => {
             catalog.get(name).ok_or_else(|| catalog.unknown(name))?;
@@ -64,9 +74,7 @@ async fn start_with_context(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result
         None => catalog.first().name.clone(),
     };
     let aws = AwsContext::new(&catalog.settings).await;
-    let mut manager = SessionManager::new(catalog, aws.clone());
-    let session = manager.start(&name, &mut CliMfa::new(who.mfa_code.clone())).await?;
-    Ok((session, aws))
+    Ok((SessionManager::new(catalog, aws.clone()), name, aws))
 }
 
 /// Writes to stdout, treating a closed pipe (`s3lease ls | head`) as the reader being done.

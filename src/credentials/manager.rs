@@ -104,6 +104,19 @@ impl SessionManager {
         self.with_arn(session).await
     }
 
+    /// Like [`start`](Self::start) but without asking STS who the session is: for commands that
+    /// only use the credentials, where GetCallerIdentity would be a round trip before the first
+    /// byte of output. [`identify`](Self::identify) fills the ARN in later if it is wanted.
+    pub async fn start_unidentified(&mut self, name: &str, mfa: &mut dyn MfaSource) -> Result<Arc<Session>> {
+        self.check_chain(name)?;
+        self.start_link(name, mfa, false).await
+    }
+
+    /// `session` with its caller ARN (one GetCallerIdentity call unless already known).
+    pub async fn identify(&mut self, session: Arc<Session>) -> Result<Arc<Session>> {
+        self.with_arn(session).await
+    }
+
     /// Gets new credentials for `name` now, reusing its sources while they are valid.
     pub async fn refresh(&mut self, name: &str, mfa: &mut dyn MfaSource) -> Result<Arc<Session>> {
         self.check_chain(name)?;
