@@ -2,9 +2,8 @@
 //! the cursor and scroll position, and how far loading has got.
 
 use std::cmp::Ordering;
-use std::time::SystemTime;
 
-use crate::s3::{Bucket, Object};
+pub use super::entry::{Entry, ObjectEntry};
 use crate::worker::RequestId;
 
 /// Where the browser is: the bucket list, or one level of a bucket.
@@ -35,52 +34,6 @@ impl Location {
                     prefix[cut..].to_string(),
                 ))
             }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Bucket(Bucket),
-    /// A common prefix, as the full key (`logs/archive/`).
-    Prefix(String),
-    Object(Object),
-}
-
-impl Entry {
-    pub fn key(&self) -> &str {
-        match self {
-            Entry::Bucket(b) => &b.name,
-            Entry::Prefix(p) => p,
-            Entry::Object(o) => &o.key,
-        }
-    }
-
-    /// The name shown in a listing of `base`: the part after the location's prefix.
-    pub fn name<'a>(&'a self, base: &str) -> &'a str {
-        let key = self.key();
-        match self {
-            Entry::Bucket(_) => key,
-            _ => key.strip_prefix(base).unwrap_or(key),
-        }
-    }
-
-    pub fn is_container(&self) -> bool {
-        !matches!(self, Entry::Object(_))
-    }
-
-    fn size(&self) -> u64 {
-        match self {
-            Entry::Object(o) => o.size,
-            _ => 0,
-        }
-    }
-
-    fn modified(&self) -> Option<SystemTime> {
-        match self {
-            Entry::Object(o) => o.last_modified,
-            Entry::Bucket(b) => b.created,
-            Entry::Prefix(_) => None,
         }
     }
 }
@@ -329,12 +282,13 @@ impl Listing {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime};
 
     use super::*;
+    use crate::s3::{Bucket, Object};
 
     fn object(key: &str, size: u64, secs: u64) -> Entry {
-        Entry::Object(Object {
+        Entry::from(Object {
             key: key.into(),
             size,
             last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
@@ -443,7 +397,7 @@ mod tests {
     #[test]
     fn a_fresh_listing_starts_at_the_top_whatever_order_pages_arrive_in() {
         let mut l = Listing::new(Location::Buckets, LoadState::Complete, Sort::default());
-        let bucket = |name: &str| Entry::Bucket(Bucket { name: name.into(), created: None, region: None });
+        let bucket = |name: &str| Entry::from(Bucket { name: name.into(), created: None, region: None });
         l.append(vec![bucket("zeta"), bucket("alpha"), bucket("mid")]);
         assert_eq!(l.cursor, 0);
         assert_eq!(l.selected().map(|e| e.key()), Some("alpha"));
