@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 pub use super::entry::{Entry, ObjectEntry};
+use super::filter;
 use crate::worker::RequestId;
 
 /// Where the browser is: the bucket list, or one level of a bucket.
@@ -176,7 +177,7 @@ impl Listing {
     }
 
     fn matches(&self, entry: &Entry) -> bool {
-        self.filter.is_empty() || entry.name(self.base()).to_lowercase().contains(&self.filter)
+        filter::contains_folded(entry.name(self.base()), &self.filter)
     }
 
     /// Adds a page. Entries that pass the filter join the view; when the sort is not the
@@ -241,8 +242,18 @@ impl Listing {
 
     pub fn set_filter(&mut self, text: &str) {
         let keep = self.view.get(self.cursor).copied();
-        self.filter = text.to_lowercase();
-        self.rebuild_view();
+        let filter = text.to_lowercase();
+        // A name holding the new text holds the old one too: only the entries still in view
+        // need testing again, and they stay in order.
+        let narrower = filter.contains(self.filter.as_str());
+        self.filter = filter;
+        if narrower {
+            let mut view = std::mem::take(&mut self.view);
+            view.retain(|&i| self.matches(&self.entries[i]));
+            self.view = view;
+        } else {
+            self.rebuild_view();
+        }
         self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
         self.offset = 0;
     }
@@ -364,6 +375,39 @@ mod tests {
         assert_eq!(names(&l), ["Report-1.csv", "report-2.csv"]);
         l.set_filter("");
         assert_eq!(names(&l).len(), 4);
+    }
+
+    #[test]
+    fn typing_a_filter_narrows_to_what_a_fresh_listing_would_show() {
+        // In key order, as S3 lists them.
+        let entries: Vec<Entry> = (0..400u64)
+            .map(|i| match i % 50 {
+                7 => Entry::Prefix(format!("p/{i:03}-Dir/")),
+                _ => object(
+                    &format!("p/{i:03}-{}.{}", ["Log", "data"][i as usize % 2], ["csv", "json"][i as usize % 3 / 2]),
+                    i % 9,
+                    i % 13,
+                ),
+            })
+            .collect();
+        let sorts = [
+            Sort::default(),
+            Sort { key: SortKey::Size, descending: true },
+            Sort { key: SortKey::Modified, descending: false },
+        ];
+        for sort in sorts {
+            let mut typed = listing(entries.clone());
+            typed.set_sort(sort);
+            // Narrowing, widening (backspace), and a filter that is not an extension of the last.
+            for filter in ["l", "lo", "log.c", "log.", "lo", "d", "Dat", "1-data", "json", "", "-d"] {
+                typed.set_filter(filter);
+                let mut fresh = listing(Vec::new());
+                fresh.set_sort(sort);
+                fresh.set_filter(filter);
+                fresh.append(entries.clone());
+                assert_eq!(typed.view, fresh.view, "{filter:?} in {sort:?}");
+            }
+        }
     }
 
     #[test]

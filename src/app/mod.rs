@@ -15,6 +15,7 @@ pub mod transfers;
 mod browse;
 mod entry;
 mod etag;
+mod filter;
 mod keys;
 mod sessions;
 mod storage_class;
