@@ -87,6 +87,11 @@ impl ObjectEntry {
         (self.modified_ms != i64::MIN).then(|| from_ms(self.modified_ms))
     }
 
+    /// For ordering by time without building a `SystemTime`; unknown sorts first.
+    pub(super) fn modified_ms(&self) -> i64 {
+        self.modified_ms
+    }
+
     /// The ETag exactly as listed (quotes and all).
     pub fn etag(&self) -> Option<String> {
         if self.etag.is_text() {

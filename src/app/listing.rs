@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 pub use super::entry::{Entry, ObjectEntry};
 use super::filter;
+use super::order::{self, Order};
 use crate::worker::RequestId;
 
 /// Where the browser is: the bucket list, or one level of a bucket.
@@ -80,7 +81,7 @@ impl Sort {
 
     /// Containers (buckets, prefixes) stay grouped before objects; among themselves they
     /// sort by name, since they have no size or date of their own.
-    fn compare(self, a: &Entry, b: &Entry) -> Ordering {
+    pub(super) fn compare(self, a: &Entry, b: &Entry) -> Ordering {
         let group = b.is_container().cmp(&a.is_container());
         if group != Ordering::Equal {
             return group;
@@ -138,6 +139,9 @@ pub struct Listing {
     pub follow_end: bool,
     /// Keys of the marked objects (kept by key, so sorting and filtering do not lose them).
     pub marks: std::collections::BTreeSet<String>,
+    /// `entries` are in strictly ascending key order with no buckets, as S3 lists them, so an
+    /// index is a rank by key and sorting need not compare keys (see `order`).
+    in_key_order: bool,
 }
 
 impl Listing {
@@ -157,6 +161,7 @@ impl Listing {
             denied: false,
             follow_end: false,
             marks: Default::default(),
+            in_key_order: true,
         }
     }
 
@@ -176,26 +181,33 @@ impl Listing {
         self.view.get(self.cursor).map(|&i| &self.entries[i])
     }
 
+    fn order(&self) -> Order<'_> {
+        Order::new(&self.entries, self.sort, self.in_key_order)
+    }
+
     fn matches(&self, entry: &Entry) -> bool {
         filter::contains_folded(entry.name(self.base()), &self.filter)
     }
 
-    /// Adds a page. Entries that pass the filter join the view; when the sort is not the
-    /// arrival (key) order, the view is re-sorted, keeping the cursor on its entry.
+    /// The indices in `range` whose names pass the filter, in index order.
+    fn matching(&self, range: std::ops::Range<usize>) -> Vec<usize> {
+        range.filter(|&i| self.matches(&self.entries[i])).collect()
+    }
+
+    /// Adds a page. Entries that pass the filter join the view in sort order, the cursor
+    /// staying on its entry. S3's pages in name order only append, so a page costs the same
+    /// at the millionth entry as at the first.
     pub fn append(&mut self, page: Vec<Entry>) {
-        // The entry under the cursor before this page joins; none while the view is empty, so a
-        // fresh listing starts at the top whatever order the pages come in.
-        let keep = self.view.get(self.cursor).copied();
         let start = self.entries.len();
+        self.in_key_order = self.in_key_order && order::extends_key_order(self.entries.last(), &page);
         self.entries.extend(page);
-        let fresh: Vec<usize> = (start..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
-        self.view.extend_from_slice(&fresh);
-        // S3 sends keys in order, so objects in the default order can simply follow; prefixes
-        // (grouped first) and any other order need a sort.
-        if self.sort != Sort::default() || fresh.iter().any(|&i| self.entries[i].is_container()) {
-            self.sort_view();
-            self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
-        }
+        let fresh = self.matching(start..self.entries.len());
+        // A fresh listing starts at the top whatever order the pages come in.
+        let mut cursor = if self.view.is_empty() { 0 } else { self.cursor };
+        let mut view = std::mem::take(&mut self.view);
+        self.order().merge(&mut view, fresh, &mut cursor);
+        self.view = view;
+        self.cursor = cursor;
         if self.follow_end {
             self.cursor = self.view.len().saturating_sub(1);
         }
@@ -210,6 +222,7 @@ impl Listing {
     /// Replaces all entries (a completed reload), keeping the cursor on the same name.
     pub fn replace(&mut self, entries: Vec<Entry>) {
         let current = self.selected().map(|e| e.key().to_string());
+        self.in_key_order = order::extends_key_order(None, &entries);
         self.entries = entries;
         self.rebuild_view();
         if let Some(key) = current
@@ -221,9 +234,9 @@ impl Listing {
     }
 
     fn sort_view(&mut self) {
-        let entries = &self.entries;
-        let sort = self.sort;
-        self.view.sort_by(|&a, &b| sort.compare(&entries[a], &entries[b]));
+        let mut view = std::mem::take(&mut self.view);
+        self.order().sort(&mut view);
+        self.view = view;
     }
 
     /// Sorts the view, keeping the cursor on the entry it was on.
@@ -236,7 +249,7 @@ impl Listing {
     }
 
     fn rebuild_view(&mut self) {
-        self.view = (0..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
+        self.view = self.matching(0..self.entries.len());
         self.resort();
     }
 

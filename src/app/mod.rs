@@ -17,6 +17,7 @@ mod entry;
 mod etag;
 mod filter;
 mod keys;
+mod order;
 mod sessions;
 mod storage_class;
 
