@@ -202,6 +202,11 @@ impl Listing {
         self.in_key_order = self.in_key_order && order::extends_key_order(self.entries.last(), &page);
         self.entries.extend(page);
         let fresh = self.matching(start..self.entries.len());
+        // Only this page can hold the name waited for: the earlier ones were looked through.
+        let wanted = self
+            .select_on_load
+            .as_deref()
+            .and_then(|name| fresh.iter().copied().find(|&i| self.entries[i].name(self.base()) == name));
         // A fresh listing starts at the top whatever order the pages come in.
         let mut cursor = if self.view.is_empty() { 0 } else { self.cursor };
         let mut view = std::mem::take(&mut self.view);
@@ -211,8 +216,8 @@ impl Listing {
         if self.follow_end {
             self.cursor = self.view.len().saturating_sub(1);
         }
-        if let Some(name) = self.select_on_load.clone()
-            && let Some(pos) = self.view.iter().position(|&i| self.entries[i].name(self.base()) == name)
+        if let Some(wanted) = wanted
+            && let Some(pos) = self.view.iter().position(|&i| i == wanted)
         {
             self.cursor = pos;
             self.select_on_load = None;
