@@ -50,7 +50,7 @@ impl App {
     /// `space`: marks or unmarks the object under the cursor, then moves down.
     pub(super) fn toggle_mark(&mut self) {
         if let Some(Entry::Object(o)) = self.listing.selected() {
-            let key = o.key.clone();
+            let key = o.key.to_string();
             if !self.listing.marks.remove(&key) {
                 self.listing.marks.insert(key);
             }
@@ -65,7 +65,7 @@ impl App {
             .listing
             .entries
             .iter()
-            .filter_map(|e| if let Entry::Object(o) = e { Some(o.key.clone()) } else { None })
+            .filter_map(|e| if let Entry::Object(o) = e { Some(o.key.to_string()) } else { None })
             .collect();
         if !objects.is_empty() && objects.iter().all(|k| self.listing.marks.contains(k)) {
             self.listing.marks.clear();
@@ -84,7 +84,7 @@ impl App {
             DeleteWhat::Keys(self.listing.marks.iter().cloned().collect())
         } else {
             match self.listing.selected() {
-                Some(Entry::Object(o)) => DeleteWhat::Keys(vec![o.key.clone()]),
+                Some(Entry::Object(o)) => DeleteWhat::Keys(vec![o.key.to_string()]),
                 Some(Entry::Prefix(p)) => DeleteWhat::Prefix(p.clone()),
                 _ => return,
             }

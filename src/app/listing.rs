@@ -2,9 +2,10 @@
 //! the cursor and scroll position, and how far loading has got.
 
 use std::cmp::Ordering;
-use std::time::SystemTime;
 
-use crate::s3::{Bucket, Object};
+pub use super::entry::{Entry, ObjectEntry};
+use super::filter;
+use super::order::{self, Order};
 use crate::worker::RequestId;
 
 /// Where the browser is: the bucket list, or one level of a bucket.
@@ -35,52 +36,6 @@ impl Location {
                     prefix[cut..].to_string(),
                 ))
             }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Bucket(Bucket),
-    /// A common prefix, as the full key (`logs/archive/`).
-    Prefix(String),
-    Object(Object),
-}
-
-impl Entry {
-    pub fn key(&self) -> &str {
-        match self {
-            Entry::Bucket(b) => &b.name,
-            Entry::Prefix(p) => p,
-            Entry::Object(o) => &o.key,
-        }
-    }
-
-    /// The name shown in a listing of `base`: the part after the location's prefix.
-    pub fn name<'a>(&'a self, base: &str) -> &'a str {
-        let key = self.key();
-        match self {
-            Entry::Bucket(_) => key,
-            _ => key.strip_prefix(base).unwrap_or(key),
-        }
-    }
-
-    pub fn is_container(&self) -> bool {
-        !matches!(self, Entry::Object(_))
-    }
-
-    fn size(&self) -> u64 {
-        match self {
-            Entry::Object(o) => o.size,
-            _ => 0,
-        }
-    }
-
-    fn modified(&self) -> Option<SystemTime> {
-        match self {
-            Entry::Object(o) => o.last_modified,
-            Entry::Bucket(b) => b.created,
-            Entry::Prefix(_) => None,
         }
     }
 }
@@ -126,7 +81,7 @@ impl Sort {
 
     /// Containers (buckets, prefixes) stay grouped before objects; among themselves they
     /// sort by name, since they have no size or date of their own.
-    fn compare(self, a: &Entry, b: &Entry) -> Ordering {
+    pub(super) fn compare(self, a: &Entry, b: &Entry) -> Ordering {
         let group = b.is_container().cmp(&a.is_container());
         if group != Ordering::Equal {
             return group;
@@ -184,6 +139,9 @@ pub struct Listing {
     pub follow_end: bool,
     /// Keys of the marked objects (kept by key, so sorting and filtering do not lose them).
     pub marks: std::collections::BTreeSet<String>,
+    /// `entries` are in strictly ascending key order with no buckets, as S3 lists them, so an
+    /// index is a rank by key and sorting need not compare keys (see `order`).
+    in_key_order: bool,
 }
 
 impl Listing {
@@ -203,6 +161,7 @@ impl Listing {
             denied: false,
             follow_end: false,
             marks: Default::default(),
+            in_key_order: true,
         }
     }
 
@@ -222,31 +181,43 @@ impl Listing {
         self.view.get(self.cursor).map(|&i| &self.entries[i])
     }
 
-    fn matches(&self, entry: &Entry) -> bool {
-        self.filter.is_empty() || entry.name(self.base()).to_lowercase().contains(&self.filter)
+    fn order(&self) -> Order<'_> {
+        Order::new(&self.entries, self.sort, self.in_key_order)
     }
 
-    /// Adds a page. Entries that pass the filter join the view; when the sort is not the
-    /// arrival (key) order, the view is re-sorted, keeping the cursor on its entry.
+    fn matches(&self, entry: &Entry) -> bool {
+        filter::contains_folded(entry.name(self.base()), &self.filter)
+    }
+
+    /// The indices in `range` whose names pass the filter, in index order.
+    fn matching(&self, range: std::ops::Range<usize>) -> Vec<usize> {
+        range.filter(|&i| self.matches(&self.entries[i])).collect()
+    }
+
+    /// Adds a page. Entries that pass the filter join the view in sort order, the cursor
+    /// staying on its entry. S3's pages in name order only append, so a page costs the same
+    /// at the millionth entry as at the first.
     pub fn append(&mut self, page: Vec<Entry>) {
-        // The entry under the cursor before this page joins; none while the view is empty, so a
-        // fresh listing starts at the top whatever order the pages come in.
-        let keep = self.view.get(self.cursor).copied();
         let start = self.entries.len();
+        self.in_key_order = self.in_key_order && order::extends_key_order(self.entries.last(), &page);
         self.entries.extend(page);
-        let fresh: Vec<usize> = (start..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
-        self.view.extend_from_slice(&fresh);
-        // S3 sends keys in order, so objects in the default order can simply follow; prefixes
-        // (grouped first) and any other order need a sort.
-        if self.sort != Sort::default() || fresh.iter().any(|&i| self.entries[i].is_container()) {
-            self.sort_view();
-            self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
-        }
+        let fresh = self.matching(start..self.entries.len());
+        // Only this page can hold the name waited for: the earlier ones were looked through.
+        let wanted = self
+            .select_on_load
+            .as_deref()
+            .and_then(|name| fresh.iter().copied().find(|&i| self.entries[i].name(self.base()) == name));
+        // A fresh listing starts at the top whatever order the pages come in.
+        let mut cursor = if self.view.is_empty() { 0 } else { self.cursor };
+        let mut view = std::mem::take(&mut self.view);
+        self.order().merge(&mut view, fresh, &mut cursor);
+        self.view = view;
+        self.cursor = cursor;
         if self.follow_end {
             self.cursor = self.view.len().saturating_sub(1);
         }
-        if let Some(name) = self.select_on_load.clone()
-            && let Some(pos) = self.view.iter().position(|&i| self.entries[i].name(self.base()) == name)
+        if let Some(wanted) = wanted
+            && let Some(pos) = self.view.iter().position(|&i| i == wanted)
         {
             self.cursor = pos;
             self.select_on_load = None;
@@ -256,6 +227,7 @@ impl Listing {
     /// Replaces all entries (a completed reload), keeping the cursor on the same name.
     pub fn replace(&mut self, entries: Vec<Entry>) {
         let current = self.selected().map(|e| e.key().to_string());
+        self.in_key_order = order::extends_key_order(None, &entries);
         self.entries = entries;
         self.rebuild_view();
         if let Some(key) = current
@@ -267,9 +239,9 @@ impl Listing {
     }
 
     fn sort_view(&mut self) {
-        let entries = &self.entries;
-        let sort = self.sort;
-        self.view.sort_by(|&a, &b| sort.compare(&entries[a], &entries[b]));
+        let mut view = std::mem::take(&mut self.view);
+        self.order().sort(&mut view);
+        self.view = view;
     }
 
     /// Sorts the view, keeping the cursor on the entry it was on.
@@ -282,14 +254,24 @@ impl Listing {
     }
 
     fn rebuild_view(&mut self) {
-        self.view = (0..self.entries.len()).filter(|&i| self.matches(&self.entries[i])).collect();
+        self.view = self.matching(0..self.entries.len());
         self.resort();
     }
 
     pub fn set_filter(&mut self, text: &str) {
         let keep = self.view.get(self.cursor).copied();
-        self.filter = text.to_lowercase();
-        self.rebuild_view();
+        let filter = text.to_lowercase();
+        // A name holding the new text holds the old one too: only the entries still in view
+        // need testing again, and they stay in order.
+        let narrower = filter.contains(self.filter.as_str());
+        self.filter = filter;
+        if narrower {
+            let mut view = std::mem::take(&mut self.view);
+            view.retain(|&i| self.matches(&self.entries[i]));
+            self.view = view;
+        } else {
+            self.rebuild_view();
+        }
         self.cursor = keep.and_then(|k| self.view.iter().position(|&i| i == k)).unwrap_or(0);
         self.offset = 0;
     }
@@ -329,12 +311,13 @@ impl Listing {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime};
 
     use super::*;
+    use crate::s3::{Bucket, Object};
 
     fn object(key: &str, size: u64, secs: u64) -> Entry {
-        Entry::Object(Object {
+        Entry::from(Object {
             key: key.into(),
             size,
             last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
@@ -413,6 +396,39 @@ mod tests {
     }
 
     #[test]
+    fn typing_a_filter_narrows_to_what_a_fresh_listing_would_show() {
+        // In key order, as S3 lists them.
+        let entries: Vec<Entry> = (0..400u64)
+            .map(|i| match i % 50 {
+                7 => Entry::Prefix(format!("p/{i:03}-Dir/")),
+                _ => object(
+                    &format!("p/{i:03}-{}.{}", ["Log", "data"][i as usize % 2], ["csv", "json"][i as usize % 3 / 2]),
+                    i % 9,
+                    i % 13,
+                ),
+            })
+            .collect();
+        let sorts = [
+            Sort::default(),
+            Sort { key: SortKey::Size, descending: true },
+            Sort { key: SortKey::Modified, descending: false },
+        ];
+        for sort in sorts {
+            let mut typed = listing(entries.clone());
+            typed.set_sort(sort);
+            // Narrowing, widening (backspace), and a filter that is not an extension of the last.
+            for filter in ["l", "lo", "log.c", "log.", "lo", "d", "Dat", "1-data", "json", "", "-d"] {
+                typed.set_filter(filter);
+                let mut fresh = listing(Vec::new());
+                fresh.set_sort(sort);
+                fresh.set_filter(filter);
+                fresh.append(entries.clone());
+                assert_eq!(typed.view, fresh.view, "{filter:?} in {sort:?}");
+            }
+        }
+    }
+
+    #[test]
     fn the_cursor_follows_its_entry_through_sorts_filters_and_reloads() {
         let mut l = listing(vec![object("p/a", 3, 1), object("p/b", 1, 1), object("p/c", 2, 1)]);
         l.move_to(2); // c
@@ -443,7 +459,7 @@ mod tests {
     #[test]
     fn a_fresh_listing_starts_at_the_top_whatever_order_pages_arrive_in() {
         let mut l = Listing::new(Location::Buckets, LoadState::Complete, Sort::default());
-        let bucket = |name: &str| Entry::Bucket(Bucket { name: name.into(), created: None, region: None });
+        let bucket = |name: &str| Entry::from(Bucket { name: name.into(), created: None, region: None });
         l.append(vec![bucket("zeta"), bucket("alpha"), bucket("mid")]);
         assert_eq!(l.cursor, 0);
         assert_eq!(l.selected().map(|e| e.key()), Some("alpha"));

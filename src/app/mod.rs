@@ -13,8 +13,13 @@ pub mod session;
 pub mod transfers;
 
 mod browse;
+mod entry;
+mod etag;
+mod filter;
 mod keys;
+mod order;
 mod sessions;
+mod storage_class;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -281,7 +286,7 @@ impl App {
             Response::Session { id, result } => self.on_session(id, result),
             Response::SessionUpdate { info } => self.on_session_update(info),
             Response::Buckets { id, result } => {
-                self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::Bucket).collect(), None)))
+                self.on_page(id, result.map(|buckets| (buckets.into_iter().map(Entry::from).collect(), None)))
             }
             Response::Objects { id, result } => self.on_page(id, result.map(entries_of)),
             Response::Details { id, result } => self.on_details(id, result),
@@ -311,7 +316,7 @@ impl App {
 fn entries_of(page: crate::s3::Page) -> (Vec<Entry>, Option<String>) {
     let mut entries = Vec::with_capacity(page.prefixes.len() + page.objects.len());
     entries.extend(page.prefixes.into_iter().map(Entry::Prefix));
-    entries.extend(page.objects.into_iter().map(Entry::Object));
+    entries.extend(page.objects.into_iter().map(Entry::from));
     (entries, page.next)
 }
 

@@ -104,7 +104,7 @@ impl App {
     fn selected_object(&self) -> Option<ObjectRef> {
         match (&self.listing.location, self.listing.selected()) {
             (Location::Prefix { bucket, .. }, Some(Entry::Object(o))) => {
-                Some(ObjectRef { bucket: bucket.clone(), key: o.key.clone(), version_id: None })
+                Some(ObjectRef { bucket: bucket.clone(), key: o.key.to_string(), version_id: None })
             }
             _ => None,
         }

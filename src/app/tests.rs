@@ -862,7 +862,7 @@ fn marks_feed_delete_and_download_and_a_prefix_is_deleted_only_by_name() {
         .entries
         .iter()
         .filter_map(|e| match e {
-            Entry::Object(o) => Some((o.key.clone(), o.size)),
+            Entry::Object(o) => Some((o.key.to_string(), o.size)),
             _ => None,
         })
         .collect();

@@ -87,7 +87,7 @@ impl App {
             // One batch, so the panel shows one total and the files in flight under it.
             let size = |key: &str| {
                 self.listing.entries.iter().find_map(|e| match e {
-                    Entry::Object(o) if o.key == key => Some(o.size),
+                    Entry::Object(o) if &*o.key == key => Some(o.size),
                     _ => None,
                 })
             };
@@ -95,7 +95,7 @@ impl App {
             DownloadWhat::Objects { objects }
         } else {
             match self.listing.selected() {
-                Some(Entry::Object(o)) => DownloadWhat::Object { key: o.key.clone(), version_id: None },
+                Some(Entry::Object(o)) => DownloadWhat::Object { key: o.key.to_string(), version_id: None },
                 Some(Entry::Prefix(p)) => DownloadWhat::Prefix { prefix: p.clone() },
                 _ => return,
             }

@@ -80,8 +80,8 @@ fn prefix_row(entry: &Entry, base: &str, marked: bool) -> Row<'static> {
         Entry::Object(o) => Row::new(vec![
             Cell::from(name),
             Cell::from(Line::from(format::size(o.size)).right_aligned()),
-            Cell::from(o.last_modified.map(timefmt::listing).unwrap_or_default()),
-            Cell::from(o.storage_class.clone().unwrap_or_default()),
+            Cell::from(o.last_modified().map(timefmt::listing).unwrap_or_default()),
+            Cell::from(o.storage_class().unwrap_or_default().to_string()),
         ]),
         _ => Row::new(vec![Cell::from(Span::styled(name, theme::container()))]),
     }
