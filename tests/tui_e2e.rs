@@ -373,6 +373,70 @@ fn the_filter_narrows_the_listing_and_esc_clears_it() {
     wait_highlight(&term, "event-00420.json");
 }
 
+/// The rows of a find's results, between their column header and the footer.
+fn found_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("│KEY"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .filter_map(|l| l.trim_matches('│').split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// The find's footer: `2 matches in 2,651 keys scanned · done`.
+fn find_footer(screen: &str) -> String {
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("│KEY"))
+        .find(|l| l.starts_with('└'))
+        .map(|l| l.trim_start_matches('└').trim_end_matches(['─', '┘']).trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn find_searches_every_folder_and_enter_opens_a_matchs_folder_on_it() {
+    let tb = testbed();
+    let sb = Sandbox::new(tb);
+    let term = tui(&sb, None);
+    wait_buckets(&term);
+    term.send_keys(&["F"]);
+    term.wait_until("the reason F does nothing here", |s| status_line(s).contains("find needs a bucket"));
+
+    open_demo_data(&term);
+    let find = |text: &str| {
+        term.send_keys(&["F"]);
+        term.wait_until("the find prompt", |s| status_line(s).starts_with("find under s3://demo-data/: ▏"));
+        // Any case, across folder names.
+        term.type_text(text);
+        term.send_keys(&["Enter"]);
+        let done = format!("2 matches in {} keys scanned · done", count(tb.manifest.object_counts["demo-data"]));
+        term.wait_until("the find to finish", |s| find_footer(s).starts_with(&done))
+    };
+    let screen = find("Q3/SUMM");
+    assert!(screen.contains(r#"┌ find "Q3/SUMM" under s3://demo-data/ "#), "{screen}");
+    assert_eq!(found_rows(&screen), ["reports/2024/q3/summary.csv", "reports/2025/q3/summary.csv"], "{screen}");
+
+    // Esc leaves the results for the browser as it was.
+    term.send_keys(&["Escape"]);
+    wait_location(&term, "s3://demo-data/");
+    wait_progress(&term, "1 of 5");
+
+    find("q3/summ");
+    wait_highlight(&term, "reports/2024/q3/summary.csv");
+    term.send_keys(&["j"]);
+    wait_highlight(&term, "reports/2025/q3/summary.csv");
+    term.send_keys(&["Enter"]);
+    wait_location(&term, "s3://demo-data/reports/2025/q3/");
+    wait_complete(&term, "2");
+    wait_highlight(&term, "summary.csv");
+
+    // Up a level from there is the folder in between, on where we came from.
+    term.send_keys(&["BSpace"]);
+    wait_location(&term, "s3://demo-data/reports/2025/");
+    wait_highlight(&term, "q3/");
+}
+
 #[test]
 fn going_back_puts_the_cursor_where_it_was() {
     let sb = Sandbox::new(testbed());

@@ -21,7 +21,7 @@ use s3lease::app::{App, AppConfig, Effect, Focus, Mode, Msg};
 use s3lease::credentials::SessionInfo;
 use s3lease::keymap::Keymap;
 use s3lease::s3::{Bucket, Object, Page};
-use s3lease::worker::{DeleteWhat, Failure, FailureKind, Request, RequestId, Response};
+use s3lease::worker::{DeleteWhat, Failure, FailureKind, FoundBatch, Request, RequestId, Response};
 
 const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
@@ -369,7 +369,7 @@ fn help_overlay_lists_every_binding() {
         &[" keys ", "? or Esc closes", "Move up  ", "Switch focus between panes", "q/Ctrl-c", "Close overlay"],
     );
     // Everything fits at 100x30, so there is nothing to scroll and nothing to say about it.
-    assert_not_on_screen(&terminal, &[" of 27 ", "scroll"]);
+    assert_not_on_screen(&terminal, &[" of 28 ", "scroll"]);
     insta::assert_snapshot!("help_overlay", terminal.backend());
 }
 
@@ -613,7 +613,7 @@ fn failed_is_bold_red() {
 // ---------------------------------------------------------------------------------------------
 // Help on a terminal too short for every binding
 
-/// The help overlay over the bucket list at 80x24, where 22 of the 27 bindings fit.
+/// The help overlay over the bucket list at 80x24, where 22 of the 28 bindings fit.
 fn short_help() -> Ui {
     let mut ui = Ui::buckets(80, 24);
     ui.key(KeyCode::Char('?'));
@@ -623,7 +623,7 @@ fn short_help() -> Ui {
 #[test]
 fn help_on_a_short_terminal_starts_at_the_top_and_says_how_much_is_shown() {
     let terminal = short_help().draw();
-    assert_on_screen(&terminal, &[" keys ", " 1–22 of 27 ", "↑↓ PgUp PgDn scroll · ? or Esc closes", "Move up  "]);
+    assert_on_screen(&terminal, &[" keys ", " 1–22 of 28 ", "↑↓ PgUp PgDn scroll · ? or Esc closes", "Move up  "]);
     // The 23rd binding onwards is below the fold.
     assert_not_on_screen(&terminal, &["Switch focus between panes", "Close overlay"]);
     insta::assert_snapshot!("help_overlay_80x24_top", terminal.backend());
@@ -633,18 +633,18 @@ fn help_on_a_short_terminal_starts_at_the_top_and_says_how_much_is_shown() {
 fn help_on_a_short_terminal_scrolled_to_the_end_shows_the_last_binding_last() {
     let mut ui = short_help();
     ui.key(KeyCode::End);
-    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 5 }));
+    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 6 }));
     let terminal = ui.draw();
     assert_on_screen(
         &terminal,
-        &[" 6–27 of 27 ", "Go to the last entry", "Close overlay, clear filter or stop loading"],
+        &[" 7–28 of 28 ", "Open the bucket or prefix", "Close overlay, clear filter or stop loading"],
     );
-    assert_not_on_screen(&terminal, &["Move up", "Go to the first entry"]);
+    assert_not_on_screen(&terminal, &["Move up", "Go to the last entry"]);
     // The last binding sits on the row just above the bottom border: no blank rows below it.
     let screen = text(terminal.backend().buffer());
     let rows: Vec<&str> = screen.lines().collect();
     let last = rows.iter().position(|r| r.contains("Close overlay")).expect("the last binding");
-    assert!(rows[last + 1].contains(" 6–27 of 27 "), "the border follows the last binding:\n{screen}");
+    assert!(rows[last + 1].contains(" 7–28 of 28 "), "the border follows the last binding:\n{screen}");
     insta::assert_snapshot!("help_overlay_80x24_bottom", terminal.backend());
 }
 
@@ -655,9 +655,9 @@ fn help_drawn_taller_than_the_app_was_told_still_ends_on_the_last_binding() {
     let mut ui = Ui::buckets(60, 15);
     ui.key(KeyCode::Char('?'));
     ui.key(KeyCode::End);
-    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 14 }));
+    assert_eq!(ui.app.mode, Mode::Help(HelpState { scroll: 15 }));
     let terminal = ui.draw_at(80, 24);
-    assert_on_screen(&terminal, &[" 6–27 of 27 ", "Close overlay, clear filter or stop loading"]);
+    assert_on_screen(&terminal, &[" 7–28 of 28 ", "Close overlay, clear filter or stop loading"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1164,4 +1164,90 @@ fn transfers_panel_shows_a_batch_with_its_files_in_flight_and_finished_ones() {
     let terminal = ui.draw();
     assert_not_on_screen(&terminal, &["shared/long.txt  "]);
     assert_on_screen(&terminal, &["done"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Find (F): every key below the prefix, matches streaming in
+
+/// In `audit-logs`, `F`, "0004" and Enter: the find's id.
+fn find_0004(ui: &mut Ui) -> RequestId {
+    ui.key(KeyCode::Char('F'));
+    assert_on_screen(&ui.draw(), &["find under s3://audit-logs/: ▏", "Enter find · Esc cancel"]);
+    ui.type_text("0004");
+    ui.key(KeyCode::Enter);
+    ui.last_request(
+        "the find",
+        |r| matches!(r, Request::Find { needle, prefix, .. } if needle == "0004" && prefix.is_empty()),
+    )
+}
+
+/// Matches from deeper folders of `audit-logs`, in key order.
+fn found(range: std::ops::Range<u64>) -> Vec<Object> {
+    range.map(|i| object(format!("2026/{:02}/events-0004{}.json", i / 10 + 1, i % 10), i % 1000)).collect()
+}
+
+fn find_mid_search() -> (Ui, RequestId) {
+    let mut ui = prefix_listing_complete();
+    let id = find_0004(&mut ui);
+    let batch = |matches: Vec<Object>, scanned| FoundBatch { matched: matches.len() as u64, matches, scanned };
+    ui.send(Msg::Worker(Response::Found { id, batch: batch(found(0..8), 41_250) }));
+    ui.send(Msg::Worker(Response::Found { id, batch: batch(found(8..12), 15_539) }));
+    ui.key(KeyCode::Down);
+    (ui, id)
+}
+
+#[test]
+fn find_results_stream_in_while_it_searches() {
+    let (ui, _) = find_mid_search();
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            " find \"0004\" under s3://audit-logs/ ",
+            "2026/01/events-00041.json",
+            "12 matches in 56,789 keys scanned · searching…",
+            " 2 of 12 ",
+            "Enter go to the object · Esc stop · F find again",
+        ],
+    );
+    assert_not_on_screen(&terminal, &["events-00000.json", "done"]);
+    insta::assert_snapshot!("find_mid_search", terminal.backend());
+}
+
+#[test]
+fn find_results_when_done_and_capped() {
+    let (mut ui, id) = find_mid_search();
+    // Past the cap, matches are counted but not sent.
+    let batch = FoundBatch { matches: found(12..100_000), matched: 123_444, scanned: 1_000_000 };
+    ui.send(Msg::Worker(Response::Found { id, batch }));
+    ui.send(Msg::Worker(Response::FindDone { id, result: Ok(()) }));
+    ui.key(KeyCode::End);
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            "123,456 matches (the first 100,000 kept) in 1,056,789 keys scanned · done",
+            " 100,000 of 100,000 ",
+            "2026/10000/events-00049.json",
+            "Esc back",
+        ],
+    );
+    insta::assert_snapshot!("find_done_capped", terminal.backend());
+}
+
+#[test]
+fn find_failure_shows_in_the_footer_and_the_status_line() {
+    let mut ui = prefix_listing_complete();
+    let id = find_0004(&mut ui);
+    let failure = denied("ListObjectsV2", "s3://audit-logs/restricted/");
+    ui.send(Msg::Worker(Response::FindDone { id, result: Err(failure) }));
+    let terminal = ui.draw();
+    assert_on_screen(
+        &terminal,
+        &[
+            "0 matches in 0 keys scanned · failed: AccessDenied: ListObjectsV2 on s3://audit-logs/restricted/",
+            "Could not search s3://audit-logs/:",
+        ],
+    );
+    insta::assert_snapshot!("find_failed", terminal.backend());
 }

@@ -78,7 +78,13 @@ impl App {
             self.notice = None;
         }
         let mut effects = self.halt(LoadState::Stopped);
-        let left = match (self.parents.pop(), up) {
+        // Only the level right above is taken from the stack: after a jump to a find's match
+        // the levels in between were never listed, and are built like an opened-at start.
+        let above = match (self.parents.last(), &up) {
+            (Some(parent), Some((location, _))) if parent.location != *location => None,
+            _ => self.parents.pop(),
+        };
+        let left = match (above, up) {
             (Some(parent), _) => std::mem::replace(&mut self.listing, parent),
             // Opened straight at a prefix: build the parent, cursor on where we came from.
             (None, Some((location, name))) => {

@@ -22,6 +22,8 @@ impl App {
             Mode::Transfers(_) => self.on_transfers_key(key),
             Mode::ConfirmDelete(_) => self.on_confirm_key(key),
             Mode::Upload(_) => self.on_upload_key(key),
+            Mode::FindPrompt(_) => self.on_find_prompt_key(key),
+            Mode::Find(_) => self.on_find_key(key),
             // Nothing is on screen to act on; only quitting makes sense.
             Mode::Normal if crate::ui::layout::too_small(self.width, self.height) => match self.keymap.action(&key) {
                 Some(Action::Quit) => vec![Effect::Quit],
@@ -82,6 +84,7 @@ impl App {
             Action::MarkAll => self.mark_all(),
             Action::Delete => self.open_delete(),
             Action::Upload => self.open_upload(),
+            Action::Find => self.open_find(),
             Action::Focus => {
                 self.focus = match self.focus {
                     Focus::Browser => Focus::Session,

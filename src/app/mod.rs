@@ -4,6 +4,7 @@
 
 pub mod adhoc;
 pub mod changes;
+pub mod find;
 pub mod help;
 pub mod listing;
 pub mod mfa;
@@ -76,6 +77,10 @@ pub enum Mode {
     Transfers(transfers::TransfersPanel),
     ConfirmDelete(changes::DeleteConfirm),
     Upload(changes::UploadPrompt),
+    /// Typing what `F` looks for.
+    FindPrompt(find::FindPrompt),
+    /// A find's results, in place of the browser.
+    Find(find::FindView),
 }
 
 /// An identity as the picker offers it.
@@ -258,8 +263,10 @@ impl App {
                 self.height = height;
                 let rows = self.list_rows();
                 self.listing.scroll_into_view(rows);
-                if let Mode::Help(help) = &mut self.mode {
-                    help.clamp(height);
+                match &mut self.mode {
+                    Mode::Help(help) => help.clamp(height),
+                    Mode::Find(view) => view.scroll_into_view(rows),
+                    _ => {}
                 }
                 Vec::new()
             }
@@ -296,6 +303,8 @@ impl App {
             Response::TransferDone { id, result } => self.on_transfer_done(id, result),
             Response::Deleted { id, result } => self.on_deleted(id, result),
             Response::Versions { id, result } => self.on_versions(id, result),
+            Response::Found { id, batch } => self.on_found(id, batch),
+            Response::FindDone { id, result } => self.on_find_done(id, result),
             Response::IdentityAdded { result, .. } => {
                 match result {
                     Ok(Some(path)) => {

@@ -37,6 +37,7 @@ pub enum Action {
     Open,
     Back,
     Filter,
+    Find,
     Sort,
     Reload,
     Identities,
@@ -59,7 +60,7 @@ pub enum Action {
 
 impl Action {
     /// In help-overlay order, which is also declaration order: `Keymap` indexes by `as usize`.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -69,6 +70,7 @@ impl Action {
         Action::Open,
         Action::Back,
         Action::Filter,
+        Action::Find,
         Action::Sort,
         Action::Reload,
         Action::Identities,
@@ -101,6 +103,7 @@ impl Action {
             Action::Open => "open",
             Action::Back => "back",
             Action::Filter => "filter",
+            Action::Find => "find",
             Action::Sort => "sort",
             Action::Reload => "reload",
             Action::Identities => "identities",
@@ -134,6 +137,7 @@ impl Action {
             Action::Open => "Open the bucket or prefix",
             Action::Back => "Go up a level",
             Action::Filter => "Filter the list",
+            Action::Find => "Find keys below here, in every folder",
             Action::Sort => "Cycle the sort order",
             Action::Reload => "Reload the listing",
             Action::Identities => "Switch identity (roles, federation, profiles)",
@@ -373,6 +377,7 @@ mod tests {
             (Action::Open, vec![plain(KeyCode::Enter), plain(KeyCode::Right), ch('l')]),
             (Action::Back, vec![plain(KeyCode::Backspace), plain(KeyCode::Left), ch('h')]),
             (Action::Filter, vec![ch('/')]),
+            (Action::Find, vec![ch('F'), press(KeyCode::Char('F'), KeyModifiers::SHIFT)]),
             (Action::Sort, vec![ch('s')]),
             (Action::Reload, vec![ch('r')]),
             (Action::Identities, vec![ch('i')]),

@@ -1,5 +1,6 @@
 //! S3 calls and the data they return, shared by the worker (TUI) and the CLI.
 
+pub mod find;
 pub mod list;
 pub mod object;
 pub mod region;

@@ -47,14 +47,22 @@ pub struct Target {
 }
 
 /// Starts the walk of everything under `prefix`; pages of objects arrive in key order, an
-/// error ends them. Dropping the receiver stops the walk and every range in flight.
+/// error ends them. Dropping the receiver stops the walk and every range in flight at once.
 pub fn walk(target: Target, prefix: String, opts: WalkOptions) -> Pages {
     let (tx, rx) = mpsc::channel(opts.ahead.max(1));
     tokio::spawn(async move {
-        let result = if opts.concurrency <= 1 {
-            flat(&target, &prefix, &tx).await
-        } else {
-            Walk { target, opts, out: tx.clone() }.run(prefix).await
+        let work = async {
+            if opts.concurrency <= 1 {
+                flat(&target, &prefix, &tx).await
+            } else {
+                Walk { target: target.clone(), opts, out: tx.clone() }.run(prefix.clone()).await
+            }
+        };
+        let result = tokio::select! {
+            result = work => result,
+            // The reader has gone: drop the request in flight (and every range) now, rather
+            // than when its answer finds nobody to take it.
+            () = tx.closed() => return,
         };
         if let Err(e) = result {
             let _ = tx.send(Err(e)).await;

@@ -4,6 +4,7 @@
 mod adhoc;
 mod browser;
 mod changes;
+mod find;
 pub mod format;
 mod help;
 pub mod layout;
@@ -44,7 +45,10 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     let areas = layout::areas(area, app.focus);
     session::render(app, frame, areas.session);
-    browser::render(app, frame, areas.browser);
+    match &app.mode {
+        Mode::Find(view) => find::render(app, view, frame, areas.browser),
+        _ => browser::render(app, frame, areas.browser),
+    }
     status::render(app, frame, areas.status);
     match &app.mode {
         Mode::Help(state) => help::render(app, state, frame, area),
@@ -59,6 +63,6 @@ pub fn render(app: &App, frame: &mut Frame) {
         Mode::Transfers(panel) => transfers::render_panel(app, panel, frame, area),
         Mode::ConfirmDelete(confirm) => changes::render_confirm(confirm, frame, area),
         Mode::Upload(prompt) => changes::render_upload(prompt, frame, area),
-        Mode::Normal | Mode::Filter => {}
+        Mode::Normal | Mode::Filter | Mode::FindPrompt(_) | Mode::Find(_) => {}
     }
 }

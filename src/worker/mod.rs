@@ -4,6 +4,7 @@
 
 mod changes;
 mod download;
+mod find;
 mod jobs;
 mod protocol;
 
@@ -14,7 +15,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
 pub use self::protocol::{
-    DeleteSummary, DeleteWhat, DownloadWhat, Failure, FailureKind, Presigned, Request, RequestId, Response,
+    DeleteSummary, DeleteWhat, DownloadWhat, Failure, FailureKind, FoundBatch, Presigned, Request, RequestId, Response,
     TransferSummary,
 };
 use crate::credentials::mfa::GivenCode;
@@ -91,6 +92,12 @@ async fn run(
                         let _ = responses.send(done);
                         id
                     });
+                    running.insert(id, handle);
+                    continue;
+                }
+                if let Request::Find { id, identity, bucket, prefix, needle, limit } = request {
+                    let job = find::Job { id, identity, bucket, prefix, needle, limit };
+                    let handle = tasks.spawn(find::run(sessions.clone(), regions.clone(), job, responses.clone()));
                     running.insert(id, handle);
                     continue;
                 }
@@ -259,7 +266,11 @@ async fn serve(
         Request::Delete { identity, bucket, what, .. } => {
             changes::delete(sessions.clone(), regions.clone(), id, identity, bucket, what).await
         }
-        Request::Cancel { .. } | Request::AddIdentity { .. } | Request::Download { .. } | Request::Upload { .. } => {
+        Request::Cancel { .. }
+        | Request::AddIdentity { .. }
+        | Request::Download { .. }
+        | Request::Upload { .. }
+        | Request::Find { .. } => {
             return id;
         }
     };

@@ -100,6 +100,17 @@ pub enum Request {
         bucket: String,
         key: String,
     },
+    /// Every key under `prefix` whose part below the prefix contains `needle` (any case),
+    /// listed side by side (`[settings] list_concurrency`). Matches stream as `Found`, the end
+    /// is `FindDone`; `Cancel` stops the listing. Past `limit` matches are counted, not sent.
+    Find {
+        id: RequestId,
+        identity: String,
+        bucket: String,
+        prefix: String,
+        needle: String,
+        limit: usize,
+    },
     /// An identity made in the UI: add it (and with `save`, append it to the config file).
     AddIdentity {
         id: RequestId,
@@ -123,7 +134,8 @@ impl Request {
             | Request::Download { id, .. }
             | Request::Upload { id, .. }
             | Request::Delete { id, .. }
-            | Request::ListVersions { id, .. } => *id,
+            | Request::ListVersions { id, .. }
+            | Request::Find { id, .. } => *id,
         }
     }
 }
@@ -195,6 +207,14 @@ impl fmt::Debug for Request {
             Request::ListVersions { id, bucket, key, .. } => {
                 f.debug_struct("ListVersions").field("id", id).field("bucket", bucket).field("key", key).finish()
             }
+            Request::Find { id, bucket, prefix, needle, limit, .. } => f
+                .debug_struct("Find")
+                .field("id", id)
+                .field("bucket", bucket)
+                .field("prefix", prefix)
+                .field("needle", needle)
+                .field("limit", limit)
+                .finish(),
             Request::Cancel { id } => f.debug_struct("Cancel").field("id", id).finish(),
             Request::AddIdentity { id, identity, save } => f
                 .debug_struct("AddIdentity")
@@ -255,6 +275,16 @@ pub enum Response {
         id: RequestId,
         result: Result<Vec<crate::transfer::Version>, Failure>,
     },
+    /// Matches of a find since the last batch, and how many keys were looked at meanwhile.
+    Found {
+        id: RequestId,
+        batch: FoundBatch,
+    },
+    /// The find has looked at every key, or failed; sent after its last `Found`.
+    FindDone {
+        id: RequestId,
+        result: Result<(), Failure>,
+    },
     /// The identity was added; `Some(path)` when it was also saved there.
     IdentityAdded {
         id: RequestId,
@@ -276,10 +306,23 @@ impl Response {
             | Response::TransferProgress { id, .. }
             | Response::TransferDone { id, .. }
             | Response::Deleted { id, .. }
-            | Response::Versions { id, .. } => Some(*id),
+            | Response::Versions { id, .. }
+            | Response::Found { id, .. }
+            | Response::FindDone { id, .. } => Some(*id),
             Response::SessionUpdate { .. } => None,
         }
     }
+}
+
+/// What a find turned up since its last batch. The counts are increments, so batches add up.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FoundBatch {
+    /// Matching objects, up to the find's limit over all batches.
+    pub matches: Vec<crate::s3::Object>,
+    /// Keys that matched, including any past the limit.
+    pub matched: u64,
+    /// Keys looked at.
+    pub scanned: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
