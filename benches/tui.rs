@@ -10,7 +10,7 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{Driver, ENTRIES, HEIGHT, PAGE, WIDTH};
+use common::{Driver, HEIGHT, PAGE, WIDTH, entries};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -27,7 +27,7 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> criterion::BenchmarkGroup<'a, 
 }
 
 fn render(c: &mut Criterion) {
-    let mut driver = Driver::loaded(ENTRIES, true);
+    let mut driver = Driver::loaded(entries(), true);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal");
     let mut group = group(c, "render_1m");
     group.bench_function("top", |b| {
@@ -35,7 +35,7 @@ fn render(c: &mut Criterion) {
     });
     // The far end of the listing: nothing on the way there may be walked per frame.
     driver.key(KeyCode::Char('G'));
-    assert_eq!(driver.app.listing.cursor, ENTRIES - 1);
+    assert_eq!(driver.app.listing.cursor, entries() - 1);
     group.bench_function("end", |b| {
         b.iter(|| terminal.draw(|f| s3lease::ui::render(black_box(&driver.app), f)).map(|_| ()))
     });
@@ -55,7 +55,7 @@ fn timed(driver: &mut Driver, iters: u64, step: impl Fn(&mut Driver), undo: impl
 }
 
 fn filter(c: &mut Criterion) {
-    let mut driver = Driver::loaded(ENTRIES, true);
+    let mut driver = Driver::loaded(entries(), true);
     driver.key(KeyCode::Char('/'));
     assert_eq!(driver.app.mode, Mode::Filter);
     let mut group = group(c, "filter_1m");
@@ -66,7 +66,7 @@ fn filter(c: &mut Criterion) {
     for c in "par".chars() {
         driver.key(KeyCode::Char(c));
     }
-    assert_eq!(driver.app.listing.view.len(), ENTRIES);
+    assert_eq!(driver.app.listing.view.len(), entries());
     group.bench_function("next_char", |b| {
         b.iter_custom(|iters| timed(&mut driver, iters, |d| d.key(KeyCode::Char('q')), |d| d.key(KeyCode::Backspace)))
     });
@@ -74,7 +74,7 @@ fn filter(c: &mut Criterion) {
     for c in "t-001".chars() {
         driver.key(KeyCode::Char(c));
     }
-    assert_eq!(driver.app.listing.view.len(), ENTRIES / 1000);
+    assert_eq!(driver.app.listing.view.len(), entries() / 1000);
     group.bench_function("next_char_few", |b| {
         b.iter_custom(|iters| timed(&mut driver, iters, |d| d.key(KeyCode::Char('2')), |d| d.key(KeyCode::Backspace)))
     });
@@ -86,7 +86,7 @@ fn filter(c: &mut Criterion) {
 }
 
 fn sort(c: &mut Criterion) {
-    let mut driver = Driver::loaded(ENTRIES, true);
+    let mut driver = Driver::loaded(entries(), true);
     let mut group = group(c, "sort_1m");
     // Each order as `s` reaches it: from the order before it in the cycle.
     let orders = [
@@ -123,7 +123,7 @@ fn previous_of(sort: Sort) -> Sort {
 fn append(c: &mut Criterion) {
     let mut group = group(c, "append_page_1m");
     for (name, sort) in [("name_asc", Sort::default()), ("size_asc", Sort { key: SortKey::Size, descending: false })] {
-        let mut driver = Driver::loaded(ENTRIES, false);
+        let mut driver = Driver::loaded(entries(), false);
         driver.app.listing.set_sort(sort);
         let mut next = 0u64;
         group.bench_function(name, |b| {

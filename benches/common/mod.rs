@@ -17,7 +17,11 @@ use s3lease::keymap::Keymap;
 use s3lease::s3::{Object, Page};
 use s3lease::worker::{Request, RequestId, Response};
 
-pub const ENTRIES: usize = 1_000_000;
+/// A million unless `S3LEASE_BENCH_ENTRIES` says otherwise: the suite's quick mode (CI) runs
+/// the benches once each over fewer entries, in a debug build, only to show they still work.
+pub fn entries() -> usize {
+    std::env::var("S3LEASE_BENCH_ENTRIES").ok().and_then(|n| n.parse().ok()).filter(|&n| n >= PAGE).unwrap_or(1_000_000)
+}
 pub const PAGE: usize = 1_000;
 pub const BUCKET: &str = "lake";
 pub const PREFIX: &str = "data/2024/03/";

@@ -63,6 +63,10 @@ struct Args {
     /// Exit when stdin closes, so a parent that dies takes this server with it.
     #[arg(long)]
     exit_on_stdin_eof: bool,
+    /// Print the synthetic keys `--seed-keys` and `--layout` make, one a line, and exit: what
+    /// a benchmark checks every tool's listing against, without asking the server.
+    #[arg(long)]
+    print_keys: bool,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -73,6 +77,15 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if args.print_keys {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for key in seed::keys(args.layout, args.prefixes, args.seed_keys) {
+            if writeln!(out, "{key}").is_err() {
+                return fail("cannot write to stdout");
+            }
+        }
+        return if out.flush().is_ok() { ExitCode::SUCCESS } else { fail("cannot write to stdout") };
+    }
     if let Err(message) = check(&args) {
         return fail(message);
     }

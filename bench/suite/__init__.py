@@ -1,0 +1,1 @@
+"""The s3lease benchmark suite: see bench/run.py."""
