@@ -438,7 +438,8 @@ fn the_tui_shows_and_logs_no_secret_on_any_screen() {
     let log = read_log(&sb);
     assert!(log.contains("AssumeRole") && log.contains("GetSessionToken"), "the log follows the calls");
     secrets.assert_absent("the log", &log);
-    assert_home_private_and_clean(&sb, &secrets);
+    let files = assert_home_private_and_clean(&sb, &secrets);
+    assert_eq!(files, [data_dir(&sb).join("s3lease.log")], "no credentials are kept for the next run");
 }
 
 // --- The demo -------------------------------------------------------------------------------------
@@ -554,7 +555,7 @@ fn debug_output_of_everything_that_holds_a_secret_shows_none() {
     let proxy = Proxy::start(tb.endpoint(), rule);
     let (_dir2, mut via_proxy) = rt.block_on(session_manager(tb, &proxy.url(), ""));
     let mut wrong = s3lease::credentials::mfa::GivenCode::new(Some(WRONG_CODE.to_string()), "no code");
-    let err = rt.block_on(via_proxy.start("alice-mfa", &mut wrong)).err().expect("a wrong code is refused");
+    let err = rt.block_on(via_proxy.start("alice-mfa", &mut wrong)).expect_err("a wrong code is refused");
     assert!(err.to_string().contains(MFA_FAILED), "{err}");
     shown.push(("the error for a wrong code".into(), format!("{err} {err:?}")));
     let failure = s3lease::worker::Failure::from(&err);
