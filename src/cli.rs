@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::secret::Secret;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "s3lease",
@@ -43,7 +45,7 @@ pub struct IdentityArgs {
 
     /// MFA code, when the identity (or one it is derived from) needs one
     #[arg(long, value_name = "CODE")]
-    pub mfa_code: Option<String>,
+    pub mfa_code: Option<Secret>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -54,7 +56,7 @@ pub struct RequiredIdentityArgs {
 
     /// MFA code, when the identity (or one it is derived from) needs one
     #[arg(long, value_name = "CODE")]
-    pub mfa_code: Option<String>,
+    pub mfa_code: Option<Secret>,
 }
 
 #[derive(Debug, Subcommand)]

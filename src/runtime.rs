@@ -49,13 +49,13 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// A panic must not leave the terminal raw: restore it, then let the default hook report.
-/// Panic messages come from our own code, which never formats secrets.
+/// A panic must not leave the terminal raw: restore it first, then report. The report is
+/// the default one, its message passed through [`crate::panic_report::redact`]: our own
+/// messages never format a secret, but a panic inside a library might.
 fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
+    std::panic::set_hook(Box::new(|info| {
         restore_terminal();
-        default(info);
+        eprintln!("{}", crate::panic_report::report(info));
     }));
 }
 
@@ -97,7 +97,7 @@ where
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => {
-                    forced_panic(&key);
+                    forced_panic(&key, &app);
                     Msg::Key(key)
                 }
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
@@ -119,17 +119,19 @@ where
 }
 
 /// Debug builds only: `S3LEASE_DEBUG_PANIC_KEY=F12` makes that key panic, so a test can prove
-/// the panic hook gives the terminal back.
-fn forced_panic(key: &crossterm::event::KeyEvent) {
+/// the panic hook gives the terminal back. The message carries the session and the mode (an
+/// MFA prompt with digits typed, say), as a real panic's context might, so the test can also
+/// prove a report holds no secret.
+fn forced_panic(key: &crossterm::event::KeyEvent, app: &App) {
     #[cfg(debug_assertions)]
     if let Ok(name) = std::env::var("S3LEASE_DEBUG_PANIC_KEY")
         && let Ok(spec) = name.parse::<crate::keymap::KeySpec>()
         && crate::keymap::KeySpec::from_event(key) == Some(spec)
     {
-        panic!("forced by S3LEASE_DEBUG_PANIC_KEY for a test");
+        panic!("forced by S3LEASE_DEBUG_PANIC_KEY for a test\ncontext: {:?} {:?}", app.mode, app.session);
     }
     #[cfg(not(debug_assertions))]
-    let _ = key;
+    let _ = (key, app);
 }
 
 /// Sends requests to the worker; false when the app asked to quit.

@@ -201,7 +201,8 @@ impl Testbed {
     /// profiles in the AWS CLI's style. Returns (config, credentials).
     pub fn write_aws_files(&self, dir: &Path) -> Result<(PathBuf, PathBuf)> {
         let m = &self.manifest;
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        // The credentials file holds long-term keys: its directory is private too.
+        crate::private_file::own_dir(dir)?;
         let mut credentials = String::new();
         let mut config = String::new();
         for (name, user) in &m.users {

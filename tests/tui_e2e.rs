@@ -11,7 +11,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::proxy::{Action, Gate, Proxy, RequestHead};
-use common::styled::{Pen, cells, highlighted, plain};
+use common::styled::{Pen, cells, highlighted, plain, reversed_runs};
 use common::tmux::{Tmux, popup};
 use common::*;
 use s3lease::testbed::Seed;
@@ -568,15 +568,43 @@ fn quitting_gives_the_terminal_back_as_it_was() {
     assert!(!all.contains("s3://") && !all.contains("● valid"), "the UI is not left on the normal screen:\n{all}");
 }
 
+/// A number standing alone in `text`: not part of a longer one (a timestamp, a port).
+fn has_number(text: &str, number: &str) -> bool {
+    text.match_indices(number).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + number.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 #[test]
 fn a_panic_gives_the_terminal_back_and_its_message_stays_readable() {
-    let sb = Sandbox::new(testbed());
+    // Digits typed into the MFA prompt when the panic strikes: part of the state the report
+    // describes, and never to be printed.
+    const TYPED: &str = "73051";
+    let tb = testbed();
+    let proxy = Proxy::forwarding(tb.endpoint());
+    let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
     let mut cmd = auditor(&sb, None);
     // The short report, whatever the developer's shell has: it must fit the screen to be read.
     cmd.env("S3LEASE_DEBUG_PANIC_KEY", "F12").env("RUST_BACKTRACE", "0");
-    let term = Tmux::start_then(&cmd, WIDTH, HEIGHT, AFTER);
+    // After the exit the pane's shell reads a line and says what it read: a usable prompt.
+    let after = "stty -a; read -r line; echo \"shell read: $line\"; read -r _";
+    let term = Tmux::start_then(&cmd, WIDTH, HEIGHT, after);
     let screen = wait_buckets(&term);
     assert_eq!(term.display("#{alternate_on}"), "1", "{screen}");
+
+    // Switch to an identity that needs a code, and be typing it when the panic comes.
+    term.send_keys(&["i"]);
+    term.wait_until("the picker", |s| popup(s, " switch identity ").is_some());
+    term.type_text("mfa-admin");
+    term.wait_until_styled("the picker on mfa-admin", |s| {
+        reversed_runs(s).iter().any(|r| r.trim_start_matches("● ").split_whitespace().next() == Some("mfa-admin"))
+    });
+    term.send_keys(&["Enter"]);
+    term.wait_until("the MFA prompt", |s| popup(s, " MFA code ").is_some());
+    term.type_text(TYPED);
+    term.wait_until("five digits typed", |s| s.contains("● ● ● ● ● ·"));
 
     term.send_keys(&["F12"]);
     assert_eq!(term.wait_exit(), 101, "a panic exits 101:\n{}", term.capture_all());
@@ -592,6 +620,28 @@ fn a_panic_gives_the_terminal_back_and_its_message_stays_readable() {
     let panic_at = screen.find("panicked at ").unwrap_or_default();
     let exited_at = screen.find("[s3lease exited 101]").unwrap_or_default();
     assert!(panic_at < exited_at, "the report comes before the exit status:\n{screen}");
+
+    // The report carried the app's state, and no secret in it.
+    let all = term.capture_all();
+    assert!(all.contains("context: Mfa(MfaPrompt") && all.contains("digits_typed: 5"), "the context:\n{all}");
+    assert!(!has_number(&all, TYPED), "the typed digits are in the report:\n{all}");
+    let tokens = proxy.tokens().all();
+    assert!(!tokens.is_empty(), "the auditor's session came through the proxy");
+    for issued in &tokens {
+        assert!(!all.contains(&issued.token), "a session token of {} is in the report:\n{all}", issued.action);
+    }
+    for (name, user) in &tb.manifest.users {
+        assert!(!all.contains(&user.secret_access_key), "{name}'s secret key is in the report:\n{all}");
+    }
+
+    // The shell's prompt works: a line typed is echoed as it is typed, then read whole.
+    term.type_text("still-usable");
+    term.send_keys(&["Enter"]);
+    let screen = term.wait_for("shell read: still-usable");
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "still-usable"),
+        "the typed line was echoed (echo on, line by line):\n{screen}"
+    );
 }
 
 #[test]

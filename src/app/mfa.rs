@@ -36,7 +36,7 @@ impl MfaPrompt {
         MfaPrompt {
             identity: identity.to_string(),
             serial: serial.to_string(),
-            code: Zeroizing::new(String::new()),
+            code: fresh_code(),
             error,
             waiting: false,
         }
@@ -47,12 +47,26 @@ impl MfaPrompt {
         self.code.len()
     }
 
+    /// Where the typed digits are: the buffer, to check that it never moves.
+    #[cfg(test)]
+    fn buffer(&self) -> (*const u8, usize) {
+        (self.code.as_ptr(), self.code.capacity())
+    }
+
     pub(super) fn rejected(&mut self, message: &str) {
         self.error = Some(message.to_string());
         self.waiting = false;
         self.code.clear();
     }
 }
+
+/// Room for every digit from the start: a `String` that grows reallocates and leaves the
+/// digits typed so far in the freed block, where zeroizing cannot reach them.
+fn fresh_code() -> Zeroizing<String> {
+    Zeroizing::new(String::with_capacity(CODE_LEN))
+}
+
+const CODE_LEN: usize = 6;
 
 impl App {
     pub(super) fn on_mfa_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -72,20 +86,40 @@ impl App {
             KeyCode::Backspace => {
                 prompt.code.pop();
             }
-            KeyCode::Char(c) if c.is_ascii_digit() && prompt.code.len() < 6 => {
+            KeyCode::Char(c) if c.is_ascii_digit() && prompt.code.len() < CODE_LEN => {
                 prompt.code.push(c);
                 prompt.error = None;
             }
             KeyCode::Char(_) => prompt.error = Some("the code is 6 digits".into()),
-            KeyCode::Enter if prompt.code.len() == 6 => {
+            KeyCode::Enter if prompt.code.len() == CODE_LEN => {
                 prompt.waiting = true;
                 prompt.error = None;
-                let code = std::mem::take(&mut *prompt.code);
+                // The buffer itself goes to the worker; the prompt gets a new one.
+                let code = std::mem::replace(&mut prompt.code, fresh_code());
                 return self.submit_mfa(code);
             }
             KeyCode::Enter => prompt.error = Some(format!("{} of 6 digits typed", prompt.code.len())),
             _ => {}
         }
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digits_never_leave_their_buffer_and_never_show_in_debug() {
+        let mut prompt = MfaPrompt::new("alice-mfa", "arn:aws:iam::123456789012:mfa/alice", None);
+        let before = prompt.buffer();
+        for c in "864213".chars() {
+            prompt.code.push(c);
+        }
+        assert_eq!(prompt.buffer(), before, "typing six digits never moved the buffer (no copy left behind)");
+        let debug = format!("{prompt:?}");
+        assert!(!debug.contains("864213") && debug.contains("digits_typed: 6"), "{debug}");
+        prompt.rejected("MultiFactorAuthentication failed");
+        assert_eq!(prompt.typed(), 0);
     }
 }

@@ -108,7 +108,7 @@ pub struct AppConfig {
     pub thresholds: Thresholds,
     pub start: Location,
     /// A code given on the command line for the first start of the identity.
-    pub mfa_code: Option<String>,
+    pub mfa_code: Option<crate::secret::Secret>,
     /// Every identity that can be switched to, in catalog order.
     pub identities: Vec<IdentityChoice>,
     pub refresh_before: Duration,
@@ -129,7 +129,7 @@ impl AppConfig {
         identity: &str,
         start: Location,
         keymap: Keymap,
-        mfa_code: Option<String>,
+        mfa_code: Option<impl Into<crate::secret::Secret>>,
     ) -> AppConfig {
         let settings = &catalog.settings;
         AppConfig {
@@ -138,7 +138,7 @@ impl AppConfig {
             keymap,
             thresholds: Thresholds { warn: settings.warn_before, critical: settings.critical_before },
             start,
-            mfa_code,
+            mfa_code: mfa_code.map(Into::into),
             identities: catalog
                 .identities()
                 .iter()
@@ -241,7 +241,8 @@ impl App {
             next_id: 0,
         };
         let identity = app.session.identity.clone();
-        let mut effects = vec![app.session_request(&identity, SessionRequest::Start, config.mfa_code)];
+        let mut effects =
+            vec![app.session_request(&identity, SessionRequest::Start, config.mfa_code.map(|c| c.into_zeroizing()))];
         effects.extend(app.enter(config.start, None));
         (app, effects)
     }

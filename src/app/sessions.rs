@@ -4,6 +4,8 @@
 
 use std::time::SystemTime;
 
+use zeroize::Zeroizing;
+
 use super::listing::LoadState;
 use super::mfa::MfaPrompt;
 use super::session::{Status, backoff, remaining};
@@ -16,7 +18,12 @@ const REUSE_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl App {
     /// Asks the worker to start or refresh `identity`, tracking the answer by id.
-    pub(super) fn session_request(&mut self, identity: &str, kind: SessionRequest, code: Option<String>) -> Effect {
+    pub(super) fn session_request(
+        &mut self,
+        identity: &str,
+        kind: SessionRequest,
+        code: Option<Zeroizing<String>>,
+    ) -> Effect {
         let id = self.issue_id();
         self.pending_sessions.insert(id, (identity.to_string(), kind));
         if identity == self.session.identity {
@@ -26,10 +33,9 @@ impl App {
             }
         }
         let identity = identity.to_string();
-        let mfa_code = code.map(zeroize::Zeroizing::new);
         Effect::Send(match kind {
-            SessionRequest::Start => Request::StartSession { id, identity, mfa_code },
-            SessionRequest::Refresh => Request::RefreshSession { id, identity, mfa_code },
+            SessionRequest::Start => Request::StartSession { id, identity, mfa_code: code },
+            SessionRequest::Refresh => Request::RefreshSession { id, identity, mfa_code: code },
         })
     }
 
@@ -167,7 +173,7 @@ impl App {
 
     /// Sends the typed code. A refresh forces new credentials even where the old ones still
     /// look valid (S3 may have refused them), and starts the identity if it never was.
-    pub(super) fn submit_mfa(&mut self, code: String) -> Vec<Effect> {
+    pub(super) fn submit_mfa(&mut self, code: Zeroizing<String>) -> Vec<Effect> {
         let identity = self.session.identity.clone();
         vec![self.session_request(&identity, SessionRequest::Refresh, Some(code))]
     }

@@ -32,7 +32,10 @@ pub fn run(session: &Session) -> Result<()> {
         session_token: credentials.session_token(),
         expiration: credentials.expiry().map(rfc3339),
     };
-    let text = zeroize::Zeroizing::new(serde_json::to_string(&body).map_err(|e| Error::io("encoding JSON", e.into()))?);
-    super::emit(|out| writeln!(out, "{}", text.as_str()))?;
-    Ok(())
+    // Sized for the worst escaping up front: a buffer that grows leaves unwiped copies behind.
+    let secrets = body.secret_access_key.len() + body.session_token.map_or(0, str::len) + body.access_key_id.len();
+    let mut text = zeroize::Zeroizing::new(Vec::with_capacity(6 * secrets + 256));
+    serde_json::to_writer(&mut *text, &body).map_err(|e| Error::io("encoding JSON", e.into()))?;
+    text.push(b'\n');
+    super::emit_secret(&text)
 }

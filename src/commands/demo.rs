@@ -28,7 +28,8 @@ pub async fn run(serve: bool, big_keys: usize) -> Result<()> {
         .map_err(|e| Error::Usage(format!("the demo server did not start: {e}")))??;
 
     let dir = data.join("demo");
-    crate::private_file::create_dir(&dir)?;
+    crate::private_file::own_dir(&data)?;
+    crate::private_file::own_dir(&dir)?;
     let config = dir.join("config.toml");
     crate::private_file::write(&config, testbed.config_toml().as_bytes())?;
     let (aws_config, aws_credentials) = testbed.write_aws_files(&dir.join("aws"))?;

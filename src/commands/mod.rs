@@ -77,6 +77,30 @@ async fn manager_for(catalog: Arc<Catalog>, who: &IdentityArgs) -> Result<(Sessi
     Ok((SessionManager::new(catalog, aws.clone()), name, aws))
 }
 
+/// Writes text that holds secrets (`env`, `credential-process`) straight to the stdout file
+/// descriptor: through `Stdout` it would be copied into a buffer that is freed unwiped. A
+/// closed pipe counts as the reader being done, as in [`emit`].
+pub(crate) fn emit_secret(text: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let written = lock.flush().and_then(|_| {
+        #[cfg(unix)]
+        {
+            let fd = std::os::fd::AsFd::as_fd(&lock).try_clone_to_owned()?;
+            std::fs::File::from(fd).write_all(text)
+        }
+        #[cfg(not(unix))]
+        {
+            lock.write_all(text).and_then(|_| lock.flush())
+        }
+    });
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("writing to stdout", e)),
+        _ => Ok(()),
+    }
+}
+
 /// Writes to stdout, treating a closed pipe (`s3lease ls | head`) as the reader being done.
 pub(crate) fn emit(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<bool> {
     use std::io::Write;

@@ -10,7 +10,12 @@ use std::time::Duration;
 use crate::error::ConfigError;
 use crate::identity::{AssumeRoleSpec, HumanDuration, Identity, Origin, ProfileSpec, Spec};
 
+/// Keys that hold credentials. s3lease never reads them itself (aws-config loads a profile's
+/// keys when it starts), so they are dropped while parsing and cannot end up in a `Debug`.
+const SECRET_KEYS: [&str; 3] = ["aws_secret_access_key", "aws_session_token", "aws_security_token"];
+
 /// One `[profile x]` section, with keys from both files merged (credentials win, as in the CLI).
+/// Holds no secret: see [`SECRET_KEYS`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsProfile {
     pub name: String,
@@ -79,11 +84,11 @@ pub fn parse(text: &str, credentials_file: bool) -> Vec<(String, BTreeMap<String
         }
         let Some((key, value)) = trimmed.split_once('=') else { continue };
         let key = key.trim().to_ascii_lowercase();
-        let value = strip_comment(value).trim().to_string();
+        let value = strip_comment(value).trim();
         // `s3 =` followed by indented lines opens a nested block of sub-properties.
         in_nested = value.is_empty();
-        if !in_nested && !indented {
-            sections[index].1.insert(key, value);
+        if !in_nested && !indented && !SECRET_KEYS.contains(&key.as_str()) {
+            sections[index].1.insert(key, value.to_string());
         }
     }
     sections
@@ -105,8 +110,9 @@ pub fn load(config: Option<&Path>, credentials: Option<&Path>) -> Result<Vec<Aws
     let mut profiles: Vec<AwsProfile> = Vec::new();
     for (path, is_credentials) in [(config, false), (credentials, true)] {
         let Some(path) = path else { continue };
+        // The credentials file's text holds secret keys: wiped once parsed.
         let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+            Ok(text) => zeroize::Zeroizing::new(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
                 return Err(ConfigError {
@@ -207,6 +213,20 @@ x = y
         assert_eq!(dev.get("output").map(String::as_str), Some("json"));
         assert!(!dev.contains_key("max_concurrent_requests"), "nested keys are not profile keys");
         assert_eq!(sections[2].1.get("external_id").map(String::as_str), Some("ext#1"));
+    }
+
+    #[test]
+    fn secret_keys_are_dropped_while_parsing_and_never_in_debug() {
+        let text = "[dev]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETSECRETSECRET\n\
+                    aws_session_token = TOKENTOKEN\naws_security_token = OLDTOKEN\nregion = eu-west-1\n";
+        let sections = parse(text, true);
+        let keys: Vec<&str> = sections[0].1.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["aws_access_key_id", "region"]);
+        let profile = AwsProfile { name: "dev".into(), file: "/c".into(), keys: sections[0].1.clone() };
+        let debug = format!("{profile:?} {:?}", to_identity(&profile));
+        for secret in ["SECRETSECRETSECRET", "TOKENTOKEN", "OLDTOKEN"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 pub trait MfaSource: Send {
     /// A code for the device `serial`, needed to start `identity`.
@@ -22,7 +23,12 @@ pub struct GivenCode {
 impl GivenCode {
     /// `hint` says how to supply a code when none was given, e.g. "pass --mfa-code CODE".
     pub fn new(code: Option<String>, hint: &'static str) -> Self {
-        GivenCode { code: code.map(Zeroizing::new), hint }
+        Self::secret(code.map(Zeroizing::new), hint)
+    }
+
+    /// As [`GivenCode::new`], for a code already held in a wiped-on-drop buffer.
+    pub fn secret(code: Option<Zeroizing<String>>, hint: &'static str) -> Self {
+        GivenCode { code, hint }
     }
 }
 
@@ -43,8 +49,10 @@ pub struct CliMfa {
 }
 
 impl CliMfa {
-    pub fn new(flag: Option<String>) -> Self {
-        CliMfa { given: GivenCode::new(flag, "pass --mfa-code CODE (no terminal to ask on)") }
+    pub fn new(flag: Option<Secret>) -> Self {
+        CliMfa {
+            given: GivenCode::secret(flag.map(Secret::into_zeroizing), "pass --mfa-code CODE (no terminal to ask on)"),
+        }
     }
 }
 
@@ -59,7 +67,8 @@ impl MfaSource for CliMfa {
         }
         eprint!("MFA code for {serial} (identity `{identity}`): ");
         let _ = std::io::stderr().flush();
-        let mut line = Zeroizing::new(String::new());
+        // Room for any line a person types, so reading never reallocates and leaves a copy behind.
+        let mut line = Zeroizing::new(String::with_capacity(1024));
         stdin.lock().read_line(&mut line).map_err(|e| Error::io("reading the MFA code", e))?;
         Ok(Zeroizing::new(line.trim().to_string()))
     }

@@ -23,20 +23,20 @@ pub struct Issued {
 fn convert(
     operation: &str,
     endpoint: &str,
-    c: Option<&aws_sdk_sts::types::Credentials>,
+    c: Option<aws_sdk_sts::types::Credentials>,
 ) -> Result<Credentials, AwsError> {
-    let c =
+    let mut c =
         c.ok_or_else(|| AwsError::new(AwsErrorKind::Other, operation, endpoint, "the response had no credentials"))?;
-    let expiry = SystemTime::try_from(*c.expiration()).map_err(|_| {
+    let expiry = SystemTime::try_from(c.expiration).map_err(|_| {
         AwsError::new(AwsErrorKind::Other, operation, endpoint, "the response had an unreadable expiration time")
     })?;
-    Ok(Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        Some(expiry),
-        "s3lease",
-    ))
+    // Moved, not copied: the SDK's strings are not wiped when dropped, `Credentials`' are.
+    let (key, secret, token) = (
+        std::mem::take(&mut c.access_key_id),
+        std::mem::take(&mut c.secret_access_key),
+        std::mem::take(&mut c.session_token),
+    );
+    Ok(Credentials::new(key, secret, Some(token), Some(expiry), "s3lease"))
 }
 
 /// STS reports how full the packed session policy is: PackedPolicySize, renamed
@@ -68,8 +68,8 @@ pub async fn get_session_token(
     if let Some((serial, code)) = mfa {
         call = call.serial_number(serial).token_code(code);
     }
-    let out = call.send().await.map_err(|e| AwsError::from_sdk(OP, endpoint, &e))?;
-    Ok(Issued { credentials: convert(OP, endpoint, out.credentials())?, arn: None, packed_policy_size: None })
+    let mut out = call.send().await.map_err(|e| AwsError::from_sdk(OP, endpoint, &e))?;
+    Ok(Issued { credentials: convert(OP, endpoint, out.credentials.take())?, arn: None, packed_policy_size: None })
 }
 
 pub async fn get_federation_token(
@@ -81,7 +81,7 @@ pub async fn get_federation_token(
     duration: Option<std::time::Duration>,
 ) -> Result<Issued, AwsError> {
     const OP: &str = "GetFederationToken";
-    let out = client
+    let mut out = client
         .get_federation_token()
         .name(name)
         .set_policy(policy)
@@ -91,7 +91,7 @@ pub async fn get_federation_token(
         .await
         .map_err(|e| AwsError::from_sdk(OP, endpoint, &e))?;
     Ok(Issued {
-        credentials: convert(OP, endpoint, out.credentials())?,
+        credentials: convert(OP, endpoint, out.credentials.take())?,
         arn: out.federated_user().map(|u| u.arn().to_string()),
         packed_policy_size: packed_size!(out),
     })
@@ -130,10 +130,10 @@ pub async fn assume_role(
     if let Some((serial, code)) = input.mfa {
         call = call.serial_number(serial).token_code(code);
     }
-    let out =
+    let mut out =
         call.send().await.map_err(|e| AwsError::from_sdk(OP, endpoint, &e).on(format!("role {}", input.role_arn)))?;
     Ok(Issued {
-        credentials: convert(OP, endpoint, out.credentials())?,
+        credentials: convert(OP, endpoint, out.credentials.take())?,
         arn: out.assumed_role_user().map(|u| u.arn().to_string()),
         packed_policy_size: packed_size!(out),
     })

@@ -126,11 +126,11 @@ async fn run(
 async fn session(
     sessions: &Mutex<SessionManager>,
     identity: &str,
-    code: Option<String>,
+    code: Option<zeroize::Zeroizing<String>>,
     refresh: bool,
 ) -> Result<Arc<Session>> {
     let mut manager = sessions.lock().await;
-    let mut mfa = GivenCode::new(code, MFA_HINT);
+    let mut mfa = GivenCode::secret(code, MFA_HINT);
     if refresh { manager.refresh(identity, &mut mfa).await } else { manager.start(identity, &mut mfa).await }
 }
 
@@ -166,14 +166,13 @@ async fn serve(
     responses: mpsc::UnboundedSender<Response>,
 ) -> RequestId {
     let id = request.id();
-    let code = |c: Option<zeroize::Zeroizing<String>>| c.map(|c| c.as_str().to_string());
     let response = match request {
         Request::StartSession { identity, mfa_code, .. } => {
-            let result = session(&sessions, &identity, code(mfa_code), false).await;
+            let result = session(&sessions, &identity, mfa_code, false).await;
             Response::Session { id, result: result.map(|s| s.info.clone()).map_err(|e| Failure::from(&e)) }
         }
         Request::RefreshSession { identity, mfa_code, .. } => {
-            let result = session(&sessions, &identity, code(mfa_code), true).await;
+            let result = session(&sessions, &identity, mfa_code, true).await;
             Response::Session { id, result: result.map(|s| s.info.clone()).map_err(|e| Failure::from(&e)) }
         }
         Request::ListBuckets { identity, .. } => {
