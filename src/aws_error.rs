@@ -260,7 +260,11 @@ impl fmt::Display for AwsError {
             NoSuchBucket => write!(f, "NoSuchBucket: {op}{on}{who}: {msg}"),
             NotFound => write!(f, "NotFound: {op}{on}{who}: {msg}"),
             Throttling => {
-                write!(f, "Throttled: {op}{on}{who} at {}: {msg}; retried, still throttled: try again later", self.endpoint)
+                write!(
+                    f,
+                    "Throttled: {op}{on}{who} at {}: {msg}; retried, still throttled: try again later",
+                    self.endpoint
+                )
             }
             Network => {
                 write!(f, "cannot reach {} for {op}{on}: {msg}; check endpoint_url and the network", self.endpoint)
@@ -328,8 +332,13 @@ mod tests {
         );
         let e = AwsError {
             code: Some("InternalError".into()),
-            ..AwsError::new(AwsErrorKind::Other, "ListObjectsV2", "http://127.0.0.1:1", "We encountered an internal error.")
-                .on("s3://b/p/")
+            ..AwsError::new(
+                AwsErrorKind::Other,
+                "ListObjectsV2",
+                "http://127.0.0.1:1",
+                "We encountered an internal error.",
+            )
+            .on("s3://b/p/")
         };
         assert_eq!(
             e.to_string(),

@@ -47,13 +47,13 @@ const FROZEN: Duration = Duration::from_secs(120);
 
 /// Key `i` of demo-spread, as `spread_key` in assets/testbed/server.py makes it.
 fn spread_key(i: usize) -> String {
-    if i % 50 == 0 {
+    if i.is_multiple_of(50) {
         return format!("top-{i:05}.txt");
     }
     if i % 50 == 25 {
         return format!("f{:02}-{i:05}.txt", i % 20);
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         return format!("big/{i:05}.json");
     }
     let name = if i % 101 == 1 { format!("{i:05} café + 100%.txt") } else { format!("{i:05}.txt") };
@@ -250,7 +250,8 @@ impl Run {
         let endpoint = proxy.url();
         let mut aws = self.base.clone();
         aws.settings.endpoint_url = Some(endpoint.clone());
-        let target = Target { client: aws.s3(self.lease.clone(), None), endpoint: endpoint.clone(), bucket: BUCKET.into() };
+        let target =
+            Target { client: aws.s3(self.lease.clone(), None), endpoint: endpoint.clone(), bucket: BUCKET.into() };
         let mut pages = walk::walk(target, String::new(), WalkOptions::default());
 
         let mut keys = Vec::new();
@@ -347,10 +348,8 @@ async fn a_thousand_fault_schedules_each_list_every_key_exactly_or_fail_clearly(
         match end {
             End::Exact => exact += 1,
             End::ClearError => clear += 1,
-            End::Wrong(why) => wrong.push(format!(
-                "schedule {} (seed {seed:#x}, density {}‰): {why}",
-                schedule.index, schedule.density
-            )),
+            End::Wrong(why) => wrong
+                .push(format!("schedule {} (seed {seed:#x}, density {}‰): {why}", schedule.index, schedule.density)),
         }
     }
 
@@ -369,7 +368,11 @@ async fn a_thousand_fault_schedules_each_list_every_key_exactly_or_fail_clearly(
     for why in wrong.iter().take(10) {
         report(&format!("  wrong: {why}"));
     }
-    assert!(wrong.is_empty(), "{} of {ran} schedules ended wrong; replay with S3LEASE_FAULT_SEED={seed:#x}", wrong.len());
+    assert!(
+        wrong.is_empty(),
+        "{} of {ran} schedules ended wrong; replay with S3LEASE_FAULT_SEED={seed:#x}",
+        wrong.len()
+    );
     if only.is_none() {
         assert_eq!(ran, schedules, "every schedule ran");
         assert!(schedules < 100 || (exact > 0 && clear > 0), "the faults both passed and stopped listings");

@@ -158,9 +158,13 @@ fn ls_recursive_survives_the_server_going_away_and_coming_back_mid_listing() {
 fn ls_recursive_says_which_server_is_gone_when_it_stays_away() {
     let gate = Gate::new();
     let held = gate.clone();
-    let proxy = Proxy::start(testbed().endpoint(), move |r: &RequestHead| {
-        if continuation_page(r) { Action::hold(&held) } else { Action::Forward }
-    });
+    let proxy =
+        Proxy::start(
+            testbed().endpoint(),
+            move |r: &RequestHead| {
+                if continuation_page(r) { Action::hold(&held) } else { Action::Forward }
+            },
+        );
     let sb = sandbox_via(&proxy);
     let child = sb
         .command()
@@ -443,4 +447,46 @@ async fn uploads_retry_each_fault_or_name_what_failed() {
         let stored = admin.s3.list_objects_v2().bucket(&bucket).prefix(&prefix).send().await.unwrap();
         assert_eq!(stored.key_count(), Some(0), "{name}: nothing stored under {prefix}");
     }
+}
+
+// --- The terminal UI recovers without restarting ---------------------------------------------
+
+/// The footer's last part: `3 of 5`, `1 of 1,000+ loading…`.
+fn progress(screen: &str) -> String {
+    let footer = screen.lines().find(|l| l.starts_with("└ sort: ")).unwrap_or_default();
+    let footer = footer.trim_start_matches('└').trim_end_matches(['─', '┘']).trim();
+    footer.rsplit_once(" · ").map_or("", |(_, p)| p).trim().to_string()
+}
+
+#[test]
+fn the_ui_survives_the_server_going_away_mid_listing_and_r_lists_again_once_it_is_back() {
+    let tb = testbed();
+    let gate = Gate::new();
+    let held = gate.clone();
+    let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
+        if continuation_page(r) && !held.is_released() { Action::hold(&held) } else { Action::Forward }
+    });
+    let sb = sandbox_via(&proxy);
+    let mut cmd = sb.command();
+    cmd.args(["--identity", "auditor", "s3://demo-data/logs/"]);
+    let term = common::tmux::Tmux::start(&cmd, 160, 40);
+
+    term.wait_until("the first page, the second on its way", |s| progress(s) == "1 of 1,000+ loading…");
+    assert!(gate.wait_held(1, common::tmux::DEADLINE), "the second page was asked for");
+    proxy.go_down();
+
+    // The retries give up and the screen says which server, for which call.
+    let gone = format!("cannot reach {} for ListObjectsV2", proxy.url());
+    let screen = term.wait_for(&gone);
+    assert!(!progress(&screen).contains("loading"), "no longer waiting for the page:\n{screen}");
+    // Still responsive: the cursor moves through what did arrive.
+    term.send_keys(&["j"]);
+    term.wait_until("the cursor on the second row", |s| progress(s).starts_with("2 of 1,000"));
+
+    gate.release();
+    proxy.come_back();
+    term.send_keys(&["r"]);
+    let screen = term.wait_until("the whole listing", |s| progress(s) == "2 of 2,601");
+    assert!(!screen.contains(&gone), "the error is gone once listed again:\n{screen}");
+    term.send_keys(&["q"]);
 }

@@ -546,7 +546,10 @@ fn a_refresh_failing_after_expiry_backs_off_and_the_pane_says_when_it_tries_agai
     let effects = app.update(Msg::Tick(at(T0 + 600)));
     let id = session_request_id(&effects);
     let down = |message: &str| Failure { kind: FailureKind::Network, message: message.into() };
-    app.update(Msg::Worker(Response::Session { id, result: Err(down("cannot reach http://127.0.0.1:1 for AssumeRole")) }));
+    app.update(Msg::Worker(Response::Session {
+        id,
+        result: Err(down("cannot reach http://127.0.0.1:1 for AssumeRole")),
+    }));
     assert_eq!(app.session.state(app.now, app.thresholds), State::Failed);
     assert_eq!(app.session.retry_at, Some(at(T0 + 600 + 15)), "backing off, not retrying every tick");
     let super::session::Status::Failed(shown) = &app.session.status else { panic!("{:?}", app.session.status) };
