@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::complete_xml::IncompleteXml;
 use crate::credentials::provider::LeaseExpired;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub enum AwsErrorKind {
     Throttling,
     /// The endpoint could not be reached or the connection broke.
     Network,
+    /// The endpoint answered, but the answer was cut off or could not be read.
+    BadResponse,
     Timeout,
     Other,
 }
@@ -126,16 +129,28 @@ impl AwsError {
             }
             SdkError::ResponseError(response) => {
                 let status = response.raw().status().as_u16();
-                let kind = classify(None, status, operation);
-                let kind = if kind == AwsErrorKind::Other { AwsErrorKind::Network } else { kind };
-                AwsError {
-                    status: Some(status),
-                    ..AwsError::new(kind, operation, endpoint, format!("unreadable response (HTTP {status})"))
-                }
+                let (kind, message) = match find_source::<IncompleteXml>(err) {
+                    Some(cut) => (AwsErrorKind::BadResponse, cut.to_string()),
+                    None => match classify(None, status, operation) {
+                        // The body broke off, or was not what the status promised.
+                        AwsErrorKind::Other => (AwsErrorKind::BadResponse, cause(err)),
+                        kind => (kind, format!("unreadable response (HTTP {status})")),
+                    },
+                };
+                AwsError { status: Some(status), ..AwsError::new(kind, operation, endpoint, message) }
             }
             _ => AwsError::new(AwsErrorKind::Other, operation, endpoint, DisplayErrorContext(err).to_string()),
         }
     }
+}
+
+/// The innermost error of the chain: the SDK's outer layers say only "response error".
+fn cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 /// The text of the first `<tag>` in an XML error body; enough for AWS's flat error documents.
@@ -244,14 +259,24 @@ impl fmt::Display for AwsError {
             ),
             NoSuchBucket => write!(f, "NoSuchBucket: {op}{on}{who}: {msg}"),
             NotFound => write!(f, "NotFound: {op}{on}{who}: {msg}"),
-            Throttling => write!(f, "Throttled: {op}{on}{who}: {msg}; retry in a moment"),
+            Throttling => {
+                write!(
+                    f,
+                    "Throttled: {op}{on}{who} at {}: {msg}; retried, still throttled: try again later",
+                    self.endpoint
+                )
+            }
             Network => {
                 write!(f, "cannot reach {} for {op}{on}: {msg}; check endpoint_url and the network", self.endpoint)
             }
+            BadResponse => {
+                let status = self.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+                write!(f, "{op}{on}{who}: {} sent a broken answer{status}: {msg}; retried, try again", self.endpoint)
+            }
             Timeout => write!(f, "{op}{on} to {} timed out: {msg}", self.endpoint),
             Other => match &self.code {
-                Some(code) => write!(f, "{code}: {op}{on}{who}: {msg}"),
-                None => write!(f, "{op}{on}{who} failed: {msg}"),
+                Some(code) => write!(f, "{code}: {op}{on}{who} at {}: {msg}", self.endpoint),
+                None => write!(f, "{op}{on}{who} at {} failed: {msg}", self.endpoint),
             },
         }
     }
@@ -304,6 +329,20 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "AccessDenied: ListObjectsV2 on bucket demo-restricted as identity `auditor` was refused: no"
+        );
+        let e = AwsError {
+            code: Some("InternalError".into()),
+            ..AwsError::new(
+                AwsErrorKind::Other,
+                "ListObjectsV2",
+                "http://127.0.0.1:1",
+                "We encountered an internal error.",
+            )
+            .on("s3://b/p/")
+        };
+        assert_eq!(
+            e.to_string(),
+            "InternalError: ListObjectsV2 on s3://b/p/ at http://127.0.0.1:1: We encountered an internal error."
         );
         let e = AwsError::new(AwsErrorKind::Network, "AssumeRole", "http://127.0.0.1:1", "connection refused");
         assert_eq!(

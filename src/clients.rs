@@ -1,13 +1,32 @@
 //! Builds the AWS SDK clients: one shared base config (region, HTTP connection pool, retries),
 //! then an STS client per call site and an S3 client per identity and region.
 
+use std::time::Duration;
+
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use crate::complete_xml::CompleteXml;
 use crate::config::Settings;
 use crate::credentials::provider::LeaseProvider;
+
+/// Attempts per call, the first included. Throttling, 5xx answers, refused or broken
+/// connections and answers cut off on the way are retried; the rest fail at once.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// The first retry waits up to this long (jittered), doubling for each one after: at most
+/// 0.25 + 0.5 + 1 + 2 s in all, so a server that stays away is reported within seconds while
+/// a blip (one 503, one reset) passes unnoticed. The SDK's default of 1 s would keep the UI
+/// waiting up to four times as long for the same four retries.
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(250);
+
+/// The retry policy of every client: standard mode (with its retry quota, so a dead endpoint
+/// does not draw a retry storm), [`MAX_ATTEMPTS`] and [`INITIAL_BACKOFF`].
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF)
+}
 
 #[derive(Clone, Debug)]
 pub struct AwsContext {
@@ -25,7 +44,12 @@ impl AwsContext {
             .region()
             .await
             .unwrap_or_else(|| Region::from_static("us-east-1"));
-        let base = aws_config::defaults(BehaviorVersion::latest()).region(region.clone()).no_credentials().load().await;
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .retry_config(retry_config())
+            .no_credentials()
+            .load()
+            .await;
         AwsContext { base, settings: settings.clone(), region }
     }
 
@@ -47,7 +71,8 @@ impl AwsContext {
     /// An STS client signing with fixed credentials: the source of one STS call.
     pub fn sts(&self, credentials: Credentials) -> aws_sdk_sts::Client {
         let mut builder = aws_sdk_sts::config::Builder::from(&self.base)
-            .credentials_provider(SharedCredentialsProvider::new(credentials));
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .interceptor(CompleteXml);
         if let Some(url) = self.settings.sts_endpoint() {
             builder = builder.endpoint_url(url);
         }
@@ -60,6 +85,7 @@ impl AwsContext {
         let mut builder = aws_sdk_s3::config::Builder::from(&self.base)
             .credentials_provider(lease)
             .identity_cache(aws_sdk_s3::config::IdentityCache::no_cache())
+            .interceptor(CompleteXml)
             .force_path_style(self.settings.force_path_style());
         if let Some(region) = region {
             builder = builder.region(Region::new(region.to_string()));

@@ -9,6 +9,7 @@ pub mod aws_error;
 pub mod cli;
 pub mod clients;
 pub mod commands;
+pub mod complete_xml;
 pub mod config;
 pub mod credentials;
 pub mod duration;

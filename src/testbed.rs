@@ -26,11 +26,14 @@ pub struct Seed {
     pub prefix_keys: usize,
     /// Objects in `demo-big/events/`; 0 leaves the bucket out.
     pub big_keys: usize,
+    /// Objects in `demo-spread`, over folders side by side (`spread_key` in the server
+    /// script); 0 leaves the bucket out.
+    pub spread_keys: usize,
 }
 
 impl Default for Seed {
     fn default() -> Self {
-        Seed { prefix_keys: 2600, big_keys: 0 }
+        Seed { prefix_keys: 2600, big_keys: 0, spread_keys: 0 }
     }
 }
 
@@ -141,6 +144,7 @@ impl Testbed {
         let mut child = Command::new(python)
             .arg(&script)
             .args(["--prefix-keys", &seed.prefix_keys.to_string(), "--big-keys", &seed.big_keys.to_string()])
+            .args(["--spread-keys", &seed.spread_keys.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -13,7 +13,7 @@ fn auth_testbed() -> &'static Testbed {
     static OWN: OnceLock<Testbed> = OnceLock::new();
     OWN.get_or_init(|| {
         // No bulk log keys: nothing here pages, and a smaller seed starts faster.
-        let tb = own_testbed(Seed { prefix_keys: 0, big_keys: 0 });
+        let tb = own_testbed(Seed { prefix_keys: 0, big_keys: 0, spread_keys: 0 });
         tb.set_auth(true).unwrap_or_else(|e| panic!("turning on auth mode: {e}"));
         tb
     })

@@ -264,7 +264,7 @@ fn switching_from_the_picker_keeps_the_place_and_switching_back_reuses_the_sessi
 #[test]
 fn an_identity_that_may_not_list_the_place_says_so_and_enter_climbs_to_where_it_may() {
     // moto in auth mode: each role may do what its policy allows and no more.
-    let tb = own_testbed(Seed { prefix_keys: 0, big_keys: 0 });
+    let tb = own_testbed(Seed { prefix_keys: 0, big_keys: 0, spread_keys: 0 });
     tb.set_auth(true).unwrap_or_else(|e| panic!("turning on auth mode: {e}"));
     let sb = Sandbox::new(&tb);
     let term = tui(&sb, "admin-role", Some("s3://demo-restricted/secret/"));

@@ -96,7 +96,21 @@ def seed_iam():
     return users, roles
 
 
-def seed_s3(prefix_keys, big_keys):
+def spread_key(i):
+    """Key i of demo-spread: folders side by side (one of several pages), objects between
+    them and at the top, and names that need URL-encoding. tests/fault_schedules.rs
+    computes the same keys."""
+    if i % 50 == 0:
+        return f"top-{i:05d}.txt"
+    if i % 50 == 25:
+        return f"f{i % 20:02d}-{i:05d}.txt"
+    if i % 3 == 0:
+        return f"big/{i:05d}.json"
+    name = f"{i:05d} caf\u00e9 + 100%.txt" if i % 101 == 1 else f"{i:05d}.txt"
+    return f"f{i % 20:02d}/s{i % 3}/{name}"
+
+
+def seed_s3(prefix_keys, big_keys, spread_keys):
     s3 = s3_backends[ACCOUNT]["aws"]
     counts = {}
 
@@ -136,6 +150,11 @@ def seed_s3(prefix_keys, big_keys):
         counts["demo-big"] = 0
         for i in range(big_keys):
             put("demo-big", f"events/{i:06d}.json", b"{}\n")
+    if spread_keys:
+        s3.create_bucket("demo-spread", REGION)
+        counts["demo-spread"] = 0
+        for i in range(spread_keys):
+            put("demo-spread", spread_key(i), b"")
     return counts
 
 
@@ -143,10 +162,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prefix-keys", type=int, default=2600, help="objects under demo-data/logs/")
     parser.add_argument("--big-keys", type=int, default=0, help="objects in demo-big/events/ (0: no bucket)")
+    parser.add_argument("--spread-keys", type=int, default=0, help="objects in demo-spread, over folders (0: no bucket)")
     args = parser.parse_args()
 
     users, roles = seed_iam()
-    counts = seed_s3(args.prefix_keys, args.big_keys)
+    counts = seed_s3(args.prefix_keys, args.big_keys, args.spread_keys)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -117,6 +117,15 @@ impl App {
                 format!("refresh failed: {}; retrying at {} UTC", failure.message, crate::timefmt::clock(retry)),
                 true,
             );
+        } else if kind == SessionRequest::Refresh && self.session.info.is_some() {
+            // Expired and the refresh failed: keep trying, but backing off (every tick would
+            // hammer a server that is down), and say when the next try is.
+            self.session.failures += 1;
+            let retry = self.now + backoff(self.session.failures);
+            self.session.retry_at = Some(retry);
+            let message = format!("{}; retrying at {} UTC", failure.message, crate::timefmt::clock(retry));
+            self.notify(format!("refresh failed: {message}"), true);
+            self.session.status = Status::Failed(message);
         } else {
             self.notify(failure.message.clone(), true);
             self.session.status = Status::Failed(failure.message);

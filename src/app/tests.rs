@@ -541,6 +541,35 @@ fn a_failed_refresh_is_shown_and_retried_with_backoff() {
 }
 
 #[test]
+fn a_refresh_failing_after_expiry_backs_off_and_the_pane_says_when_it_tries_again() {
+    let mut app = running(at(T0 + 600));
+    let effects = app.update(Msg::Tick(at(T0 + 600)));
+    let id = session_request_id(&effects);
+    let down = |message: &str| Failure { kind: FailureKind::Network, message: message.into() };
+    app.update(Msg::Worker(Response::Session {
+        id,
+        result: Err(down("cannot reach http://127.0.0.1:1 for AssumeRole")),
+    }));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Failed);
+    assert_eq!(app.session.retry_at, Some(at(T0 + 600 + 15)), "backing off, not retrying every tick");
+    let super::session::Status::Failed(shown) = &app.session.status else { panic!("{:?}", app.session.status) };
+    let when = crate::timefmt::clock(at(T0 + 615));
+    assert!(shown.contains("cannot reach") && shown.contains(&format!("retrying at {when} UTC")), "{shown}");
+    for s in 1..15 {
+        assert_eq!(refreshes(&app.update(Msg::Tick(at(T0 + 600 + s)))), 0, "backing off at +{s} s");
+    }
+    let effects = app.update(Msg::Tick(at(T0 + 615)));
+    assert_eq!(refreshes(&effects), 1, "retried once the backoff is over");
+    app.update(Msg::Worker(Response::Session { id: session_request_id(&effects), result: Err(down("still down")) }));
+    assert_eq!(app.session.retry_at, Some(at(T0 + 615 + 30)), "the backoff doubles");
+    let effects = app.update(Msg::Tick(at(T0 + 645)));
+    let fresh = session_info(Some(at(T0 + 4000)));
+    app.update(Msg::Worker(Response::Session { id: session_request_id(&effects), result: Ok(fresh) }));
+    assert_eq!(app.session.state(app.now, app.thresholds), State::Valid, "back once the server is");
+    assert_eq!((app.session.failures, app.session.retry_at), (0, None));
+}
+
+#[test]
 fn the_banner_says_what_will_happen() {
     let mut app = running(at(T0 + 3600));
     app.update(Msg::Tick(at(T0 + 1000)));

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use aws_sdk_s3::types::EncodingType;
 use serde::Serialize;
 
-use crate::aws_error::AwsError;
+use crate::aws_error::{AwsError, AwsErrorKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bucket {
@@ -116,6 +116,12 @@ pub async fn list_page(
         .collect();
     let next = match (out.is_truncated(), out.next_continuation_token()) {
         (Some(true), Some(token)) if !token.is_empty() => Some(token.to_string()),
+        // Taking this page for the last would end the listing short without a word.
+        (Some(true), _) => {
+            let message = "the page says more follow (IsTruncated) but gives no NextContinuationToken to ask for them";
+            let e = AwsError::new(AwsErrorKind::BadResponse, OP, endpoint, message);
+            return Err(e.on(format!("s3://{bucket}/{prefix}")).in_bucket(bucket));
+        }
         _ => None,
     };
     Ok(Page { prefixes, objects, next })

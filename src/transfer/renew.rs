@@ -129,9 +129,13 @@ pub(crate) fn is_expired(kind: &TransferErrorKind) -> bool {
     matches!(kind, TransferErrorKind::Aws(e) if e.kind == AwsErrorKind::ExpiredToken)
 }
 
-/// The connection failed or timed out: the same request may well succeed if sent again.
+/// The connection failed or timed out, or the answer came broken: the same request may well
+/// succeed if sent again.
 pub(crate) fn is_transient(kind: &TransferErrorKind) -> bool {
-    matches!(kind, TransferErrorKind::Aws(e) if matches!(e.kind, AwsErrorKind::Network | AwsErrorKind::Timeout))
+    matches!(
+        kind,
+        TransferErrorKind::Aws(e) if matches!(e.kind, AwsErrorKind::Network | AwsErrorKind::Timeout | AwsErrorKind::BadResponse)
+    )
 }
 
 #[cfg(test)]

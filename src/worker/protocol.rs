@@ -405,7 +405,7 @@ impl From<&Error> for Failure {
                 AwsErrorKind::AccessDenied => FailureKind::AccessDenied,
                 AwsErrorKind::ExpiredToken => FailureKind::Expired,
                 AwsErrorKind::NoSuchBucket | AwsErrorKind::NotFound => FailureKind::NotFound,
-                AwsErrorKind::Network | AwsErrorKind::Timeout => FailureKind::Network,
+                AwsErrorKind::Network | AwsErrorKind::Timeout | AwsErrorKind::BadResponse => FailureKind::Network,
                 _ => FailureKind::Other,
             },
             Error::Credentials { .. } | Error::Io { .. } => FailureKind::Other,

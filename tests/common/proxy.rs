@@ -3,8 +3,13 @@
 //! Std only: a thread accepts connections on 127.0.0.1:0 and a thread per client connection
 //! reads requests (keep-alive, as the AWS SDK's hyper client sends them). For each request a
 //! test-supplied [`Rule`] picks an [`Action`]: forward it upstream, hold it until a [`Gate`]
-//! opens, answer with a [`Canned`] response (an `ExpiredToken` error, a 503 `SlowDown`, ...),
-//! or drop the connection without answering. Every request is logged ([`Seen`]) with the STS
+//! opens, answer with a [`Canned`] response (an `ExpiredToken` error, a 503 `SlowDown`, a 500
+//! `InternalError`, ...), or drop the connection without answering. The faults a network or a
+//! server adds on the way back are actions too: [`Action::Delay`] (latency),
+//! [`Action::Truncate`] (the connection reset after part of the body) and
+//! [`Action::TruncateXml`] (a 200 whose XML is cut, framed as if complete). The whole server
+//! can vanish and come back ([`Proxy::go_down`], [`Proxy::come_back`]): connections are refused
+//! and cut meanwhile, as when the process was killed and restarted. Every request is logged ([`Seen`]) with the STS
 //! `Action` of form-encoded POST bodies, and its [`Outcome`] once handled. A held request
 //! whose client hangs up (its task was aborted) ends as [`Outcome::ClientGone`], unforwarded.
 //!
@@ -25,6 +30,13 @@
 //!
 //! Dropping the proxy closes the listener and every connection, wakes held requests, and joins
 //! all its threads.
+//!
+//! ## Replaying
+//!
+//! A run that lists the same pages thousands of times would spend its time in moto (~0.1 s a
+//! page). Proxies sharing a [`ReplayCache`] ([`Proxy::replay_from`]) ask upstream once per
+//! distinct read (method, path and query, `Range`) and answer repeats with upstream's own
+//! bytes; rules and faults apply to replayed answers exactly as to forwarded ones.
 //!
 //! ## Session tokens
 //!
@@ -201,6 +213,11 @@ impl Canned {
         Canned::s3_error(503, "SlowDown", "Please reduce your request rate.")
     }
 
+    /// S3's answer when it fails inside (the SDK retries it, as any 500).
+    pub fn internal_error() -> Self {
+        Canned::s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
+    }
+
     /// S3's answer to a request signed with an expired (or revoked) session token.
     pub fn expired_token() -> Self {
         Canned::s3_error(400, "ExpiredToken", "The provided token has expired.")
@@ -224,6 +241,36 @@ pub enum Action {
     Truncate {
         keep: usize,
     },
+    /// Forward, then relay the status and headers with only part of the body, framed as if it
+    /// were all of it (Content-Length says so), and keep the connection: a 200 whose XML ends
+    /// mid-document yet arrives "complete". Always cuts at least one byte off.
+    TruncateXml {
+        keep: Keep,
+    },
+    /// Wait `by` (a slow network or server), then do `then`.
+    Delay {
+        by: Duration,
+        then: Box<Action>,
+    },
+}
+
+/// How much of a body [`Action::TruncateXml`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Keep {
+    Bytes(usize),
+    /// This share of the body (0.0 to 1.0), rounded down.
+    Fraction(f64),
+}
+
+impl Keep {
+    /// The bytes kept of a `len`-byte body: fewer than `len`, so something is always cut.
+    fn of(self, len: usize) -> usize {
+        let keep = match self {
+            Keep::Bytes(n) => n,
+            Keep::Fraction(f) => (len as f64 * f.clamp(0.0, 1.0)) as usize,
+        };
+        keep.min(len.saturating_sub(1))
+    }
 }
 
 impl Action {
@@ -234,6 +281,11 @@ impl Action {
 
     pub fn respond(canned: Canned) -> Action {
         Action::Respond(canned)
+    }
+
+    /// Wait `by`, then forward.
+    pub fn delay(by: Duration) -> Action {
+        Action::Delay { by, then: Box::new(Action::Forward) }
     }
 }
 
@@ -300,20 +352,21 @@ impl Gate {
         true
     }
 
-    /// Blocks a request until release, the proxy stopping, or `client_gone` saying the client
+    /// Blocks a request until release, the proxy stopping or going down, or `client_gone` saying the client
     /// hung up (checked every [`HOLD_CHECK`]).
-    fn pass(&self, stop: &AtomicBool, client_gone: &mut dyn FnMut() -> bool) -> HoldEnd {
+    fn pass(&self, shared: &Shared, client_gone: &mut dyn FnMut() -> bool) -> HoldEnd {
         let (state, cv) = &*self.inner;
         let mut guard = lock(state);
         guard.arrived += 1;
         guard.waiting += 1;
         cv.notify_all();
         let end = loop {
+            // A server that went away answers nothing, released or not.
+            if shared.gone() {
+                break HoldEnd::Stopped;
+            }
             if guard.released {
                 break HoldEnd::Released;
-            }
-            if stop.load(Ordering::SeqCst) {
-                break HoldEnd::Stopped;
             }
             drop(guard);
             let gone = client_gone();
@@ -377,9 +430,15 @@ pub enum Outcome {
         status: u16,
         kept: usize,
     },
+    /// Relayed as a complete answer of `kept` bytes, the rest of the body cut off.
+    TruncatedXml {
+        status: u16,
+        kept: usize,
+    },
     /// Upstream could not be reached or answered garbage; the client got a 502.
     UpstreamFailed(String),
-    /// The proxy stopped while the request was held.
+    /// The proxy stopped, or went down ([`Proxy::go_down`]), while the request was held or
+    /// delayed; the client connection was closed unanswered.
     Abandoned,
     /// The client closed its connection while the request was held (it gave up on the
     /// request, e.g. its task was aborted); the request was never forwarded.
@@ -404,6 +463,19 @@ struct Shared {
     token_faults: Mutex<HashMap<String, TokenFault>>,
     /// Make every relayed session token unique (see `Proxy::set_distinct_tokens`).
     distinct_tokens: AtomicBool,
+    /// Whether the proxy stands in for a server that is gone (see `Proxy::go_down`).
+    down: Mutex<Availability>,
+    down_cv: Condvar,
+    /// Answers of earlier identical reads, served instead of asking upstream again.
+    replay: RwLock<Option<ReplayCache>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Availability {
+    /// Asked to be down.
+    down: bool,
+    /// The listener is bound (connections are accepted, not refused).
+    listening: bool,
 }
 
 impl Shared {
@@ -411,8 +483,8 @@ impl Shared {
         let id = self.next_socket.fetch_add(1, Ordering::SeqCst);
         let clone = stream.try_clone().ok()?;
         lock(&self.sockets).insert(id, clone);
-        // A socket registered after drop's sweep must not keep its thread blocked.
-        if self.stop.load(Ordering::SeqCst) {
+        // A socket registered after drop's (or go_down's) sweep must not keep its thread blocked.
+        if self.stop.load(Ordering::SeqCst) || self.is_down() {
             let _ = stream.shutdown(Shutdown::Both);
         }
         Some(id)
@@ -421,6 +493,21 @@ impl Shared {
     fn untrack(&self, id: Option<u64>) {
         if let Some(id) = id {
             lock(&self.sockets).remove(&id);
+        }
+    }
+
+    fn is_down(&self) -> bool {
+        lock(&self.down).down
+    }
+
+    /// Whether a held or delayed request must give up: the proxy stops or went down.
+    fn gone(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.is_down()
+    }
+
+    fn shut_all_sockets(&self) {
+        for stream in lock(&self.sockets).values() {
+            let _ = stream.shutdown(Shutdown::Both);
         }
     }
 
@@ -463,12 +550,15 @@ impl Proxy {
             tokens: Tokens::default(),
             token_faults: Mutex::new(HashMap::new()),
             distinct_tokens: AtomicBool::new(false),
+            down: Mutex::new(Availability { down: false, listening: true }),
+            down_cv: Condvar::new(),
+            replay: RwLock::new(None),
         });
         let acceptor = {
             let shared = shared.clone();
             std::thread::Builder::new()
                 .name("test-proxy-accept".into())
-                .spawn(move || accept_loop(listener, shared))
+                .spawn(move || accept_loop(listener, addr, shared))
                 .expect("spawn the proxy thread")
         };
         Proxy { addr, shared, acceptor: Some(acceptor) }
@@ -487,6 +577,47 @@ impl Proxy {
     /// Replaces the rule for requests that arrive from now on.
     pub fn set_rule(&self, rule: impl Fn(&RequestHead) -> Action + Send + Sync + 'static) {
         *self.shared.rule.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rule);
+    }
+
+    /// Stands in for the server going away (killed, crashed, unplugged): the listening socket
+    /// closes, so new connections are refused, and every open connection is cut, including
+    /// requests being held, delayed or forwarded (they end as [`Outcome::Abandoned`] or
+    /// [`Outcome::UpstreamFailed`], unanswered). Returns once connections are refused.
+    pub fn go_down(&self) {
+        lock(&self.shared.down).down = true;
+        self.shared.down_cv.notify_all();
+        // Wake the acceptor from accept(): it sees `down` and closes the listener.
+        let _ = TcpStream::connect(self.addr);
+        let mut state = lock(&self.shared.down);
+        while state.listening && !self.shared.stop.load(Ordering::SeqCst) {
+            state = self.shared.down_cv.wait_timeout(state, HOLD_CHECK).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        drop(state);
+        self.shared.shut_all_sockets();
+        self.shared.down_cv.notify_all();
+    }
+
+    /// The server is back: the proxy listens on the same address again and handles requests
+    /// as before (same rule, same log). Returns once connections are accepted.
+    pub fn come_back(&self) {
+        lock(&self.shared.down).down = false;
+        self.shared.down_cv.notify_all();
+        let mut state = lock(&self.shared.down);
+        while !state.listening && !self.shared.stop.load(Ordering::SeqCst) {
+            state = self.shared.down_cv.wait_timeout(state, HOLD_CHECK).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.shared.is_down()
+    }
+
+    /// From now on, a GET or HEAD whose method, target and `Range` match one that upstream
+    /// answered 200 before (through any proxy sharing `cache`) is answered from the cache:
+    /// upstream's own bytes, with this proxy's faults applied as usual. For runs that list the
+    /// same pages thousands of times, where the server's time per page would dominate.
+    pub fn replay_from(&self, cache: &ReplayCache) {
+        *self.shared.replay.write().unwrap_or_else(|p| p.into_inner()) = Some(cache.clone());
     }
 
     /// Every request received so far, in arrival order.
@@ -591,6 +722,7 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         let shared = &self.shared;
         shared.stop.store(true, Ordering::SeqCst);
+        shared.down_cv.notify_all();
         // Wake the acceptor: it checks `stop` after every accept.
         let _ = TcpStream::connect(self.addr);
         if let Some(acceptor) = self.acceptor.take() {
@@ -606,10 +738,26 @@ impl Drop for Proxy {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
+fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
+    let mut listener = Some(listener);
+    loop {
         if shared.stop.load(Ordering::SeqCst) {
             return;
+        }
+        let Some(open) = &listener else {
+            listener = relisten(addr, &shared);
+            continue;
+        };
+        let stream = open.accept().map(|(s, _)| s);
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if shared.is_down() {
+            // Closing the listener makes the kernel refuse connections, as to a dead server.
+            listener = None;
+            lock(&shared.down).listening = false;
+            shared.down_cv.notify_all();
+            continue;
         }
         let Ok(stream) = stream else { continue };
         let conn_shared = shared.clone();
@@ -622,6 +770,30 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             threads.push(handle);
         }
     }
+}
+
+/// While down, waits to come back, then binds the same address again (std sets SO_REUSEADDR,
+/// so connections left in TIME_WAIT do not stand in the way).
+fn relisten(addr: SocketAddr, shared: &Shared) -> Option<TcpListener> {
+    let mut state = lock(&shared.down);
+    while state.down && !shared.stop.load(Ordering::SeqCst) {
+        state = shared.down_cv.wait_timeout(state, HOLD_CHECK).unwrap_or_else(|p| p.into_inner()).0;
+    }
+    drop(state);
+    if shared.stop.load(Ordering::SeqCst) {
+        return None;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let listener = loop {
+        match TcpListener::bind(addr) {
+            Ok(listener) => break listener,
+            Err(e) if Instant::now() > deadline => panic!("test proxy: cannot listen on {addr} again: {e}"),
+            Err(_) => std::thread::sleep(HOLD_CHECK),
+        }
+    };
+    lock(&shared.down).listening = true;
+    shared.down_cv.notify_all();
+    Some(listener)
 }
 
 fn serve_connection(client: TcpStream, shared: Arc<Shared>) {
@@ -659,7 +831,7 @@ fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared)
     let mut action = rule(&request);
     loop {
         match action {
-            Action::Hold { gate, then } => match gate.pass(&shared.stop, &mut || client_gone(client)) {
+            Action::Hold { gate, then } => match gate.pass(shared, &mut || client_gone(client)) {
                 HoldEnd::Released => action = *then,
                 HoldEnd::Stopped => {
                     shared.finish(seq, Outcome::Abandoned);
@@ -673,6 +845,35 @@ fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared)
             Action::Drop => {
                 shared.finish(seq, Outcome::Dropped);
                 return false;
+            }
+            Action::Delay { by, then } => {
+                let until = Instant::now() + by;
+                while Instant::now() < until {
+                    if shared.gone() {
+                        shared.finish(seq, Outcome::Abandoned);
+                        return false;
+                    }
+                    std::thread::sleep(HOLD_CHECK.min(until.saturating_duration_since(Instant::now())));
+                }
+                action = *then;
+            }
+            Action::TruncateXml { keep } => {
+                return match forward(&request, shared) {
+                    Ok((status, mut headers, body)) => {
+                        let kept = keep.of(body.len());
+                        // A bodiless answer (HEAD) has nothing to cut; its Content-Length stays.
+                        if !body.is_empty() {
+                            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-length"));
+                        }
+                        let ok = write_response(client, status, &headers, &body[..kept], &request.method).is_ok();
+                        shared.finish(seq, Outcome::TruncatedXml { status, kept });
+                        ok
+                    }
+                    Err(e) => {
+                        shared.finish(seq, Outcome::UpstreamFailed(e.to_string()));
+                        false
+                    }
+                };
             }
             Action::Respond(canned) => {
                 let ok = write_response(client, canned.status, &canned.headers, &canned.body, &request.method).is_ok();
@@ -836,8 +1037,26 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> io
 
 type Response = (u16, Headers, Vec<u8>);
 
-/// Sends the request upstream on a fresh connection and reads the whole response.
+/// Upstream's answer to the request: from the replay cache if one is set and holds it, else
+/// asked for (and cached when it is a 200 to a read).
 fn forward(request: &RequestHead, shared: &Shared) -> io::Result<Response> {
+    let cache = shared.replay.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let Some(cache) = cache.filter(|_| request.method == "GET" || request.method == "HEAD") else {
+        return fetch(request, shared);
+    };
+    let key = format!("{} {} {}", request.method, request.target, request.header("range").unwrap_or(""));
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit);
+    }
+    let response = fetch(request, shared)?;
+    if response.0 == 200 {
+        cache.put(key, response.clone());
+    }
+    Ok(response)
+}
+
+/// Sends the request upstream on a fresh connection and reads the whole response.
+fn fetch(request: &RequestHead, shared: &Shared) -> io::Result<Response> {
     let mut upstream = TcpStream::connect(shared.upstream)?;
     let id = shared.track(&upstream);
     let result = (|| {
@@ -950,6 +1169,49 @@ fn write_response(
         client.write_all(body)?;
     }
     client.flush()
+}
+
+/// Upstream's 200 answers to reads, shared by proxies in front of the same server (see
+/// [`Proxy::replay_from`]). Clones share state.
+#[derive(Clone, Default)]
+pub struct ReplayCache {
+    inner: Arc<ReplayInner>,
+}
+
+#[derive(Default)]
+struct ReplayInner {
+    answers: Mutex<HashMap<String, Response>>,
+    fetched: AtomicU64,
+    replayed: AtomicU64,
+}
+
+impl ReplayCache {
+    pub fn new() -> Self {
+        ReplayCache::default()
+    }
+
+    /// Reads that went upstream (and were cached).
+    pub fn fetched(&self) -> u64 {
+        self.inner.fetched.load(Ordering::SeqCst)
+    }
+
+    /// Reads answered from the cache.
+    pub fn replayed(&self) -> u64 {
+        self.inner.replayed.load(Ordering::SeqCst)
+    }
+
+    fn get(&self, key: &str) -> Option<Response> {
+        let hit = lock(&self.inner.answers).get(key).cloned();
+        if hit.is_some() {
+            self.inner.replayed.fetch_add(1, Ordering::SeqCst);
+        }
+        hit
+    }
+
+    fn put(&self, key: String, response: Response) {
+        self.inner.fetched.fetch_add(1, Ordering::SeqCst);
+        lock(&self.inner.answers).insert(key, response);
+    }
 }
 
 // Session tokens: learning them from STS answers, checking their use, faults per token.
