@@ -8,6 +8,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::config::Settings;
 use crate::credentials::provider::LeaseProvider;
+use crate::response_cap::ResponseCap;
 
 #[derive(Clone, Debug)]
 pub struct AwsContext {
@@ -47,7 +48,8 @@ impl AwsContext {
     /// An STS client signing with fixed credentials: the source of one STS call.
     pub fn sts(&self, credentials: Credentials) -> aws_sdk_sts::Client {
         let mut builder = aws_sdk_sts::config::Builder::from(&self.base)
-            .credentials_provider(SharedCredentialsProvider::new(credentials));
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .interceptor(ResponseCap);
         if let Some(url) = self.settings.sts_endpoint() {
             builder = builder.endpoint_url(url);
         }
@@ -60,7 +62,8 @@ impl AwsContext {
         let mut builder = aws_sdk_s3::config::Builder::from(&self.base)
             .credentials_provider(lease)
             .identity_cache(aws_sdk_s3::config::IdentityCache::no_cache())
-            .force_path_style(self.settings.force_path_style());
+            .force_path_style(self.settings.force_path_style())
+            .interceptor(ResponseCap);
         if let Some(region) = region {
             builder = builder.region(Region::new(region.to_string()));
         }

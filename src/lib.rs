@@ -19,6 +19,7 @@ pub mod keymap;
 pub mod logging;
 pub mod policy_templates;
 pub mod private_file;
+pub mod response_cap;
 pub mod runtime;
 pub mod s3;
 pub mod testbed;
