@@ -1302,7 +1302,8 @@ fn hostile_keys_and_server_text_are_escaped_in_details_preview_and_versions() {
     let mut ui = hostile_listing();
     ui.select(hostile::TITLE);
     ui.key(KeyCode::Char('d'));
-    let id = ui.last_request("the details", |r| matches!(r, Request::ObjectDetails { key, .. } if key == hostile::TITLE));
+    let id =
+        ui.last_request("the details", |r| matches!(r, Request::ObjectDetails { key, .. } if key == hostile::TITLE));
     let details = s3lease::s3::object::Details {
         key: hostile::TITLE.into(),
         size: 8,
@@ -1324,7 +1325,8 @@ fn hostile_keys_and_server_text_are_escaped_in_details_preview_and_versions() {
 
     ui.key(KeyCode::Char('p'));
     let id = ui.last_request("the preview", |r| matches!(r, Request::ReadRange { key, .. } if key == hostile::TITLE));
-    let chunk = s3lease::s3::object::Chunk { start: 0, data: b"body \x1b]0;pwned\x07 \xc2\x9b2J\n".to_vec(), total: 18 };
+    let chunk =
+        s3lease::s3::object::Chunk { start: 0, data: b"body \x1b]0;pwned\x07 \xc2\x9b2J\n".to_vec(), total: 18 };
     ui.send(Msg::Worker(Response::Range { id, result: Ok(chunk) }));
     let screen = assert_screen_clean("the preview", &ui.draw());
     assert!(screen.contains("preview: title\\u{1b}]0;pwned"), "{screen}");
@@ -1365,7 +1367,11 @@ fn hostile_keys_are_escaped_in_delete_download_transfers_and_find() {
     let files = hostile::named()
         .into_iter()
         .take(4)
-        .map(|key| FileProgress { key: key.into(), progress: Progress { bytes_done: 4, bytes_total: 8 }, finished: false })
+        .map(|key| FileProgress {
+            key: key.into(),
+            progress: Progress { bytes_done: 4, bytes_total: 8 },
+            finished: false,
+        })
         .collect();
     let progress = BatchProgress { files_total: 10, files_done: 0, files_failed: 0, bytes_total: 80, bytes_done: 16 };
     ui.send(Msg::Worker(Response::TransferProgress { id: batch, progress, files }));
