@@ -31,7 +31,11 @@ const CONFIG: &str = "/nonexistent-s3lease-fuzz/config.toml";
 fn named(err: &ValidationError, identity: &str, field: &str) {
     let message = err.to_string();
     assert_eq!(err.identity, identity, "{message}");
-    assert!(err.field == field || err.field.starts_with(&format!("{field}.")), "field {:?} for {field}: {message}", err.field);
+    assert!(
+        err.field == field || err.field.starts_with(&format!("{field}.")),
+        "field {:?} for {field}: {message}",
+        err.field
+    );
     assert!(message.starts_with(&format!("identity `{identity}`: `{}` ", err.field)), "{message}");
     assert!(!err.problem.is_empty() && !err.fix.is_empty(), "{message}");
 }
@@ -186,8 +190,11 @@ pub fn sts_validators(text: &str) {
     if let Err(e) = validate::policy_arns(ID, &lines) {
         named(&e, ID, "policy_arns");
     }
-    let tags: BTreeMap<String, String> =
-        lines.iter().map(|l| l.split_once('=').unwrap_or((l, ""))).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let tags: BTreeMap<String, String> = lines
+        .iter()
+        .map(|l| l.split_once('=').unwrap_or((l, "")))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     if let Err(e) = validate::tags(ID, &tags) {
         named(&e, ID, "tags");
     }

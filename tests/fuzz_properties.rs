@@ -27,12 +27,68 @@ impl Rng {
 
 /// Pieces that steer the parsers somewhere interesting: syntax, limits, odd characters.
 const TOKENS: &[&str] = &[
-    "\n", " ", "=", "\"", "'", "[", "]", "[[identity]]\n", "[settings]\n", "[keys]\n", "name = \"x\"\n",
-    "kind = \"assume-role\"\n", "kind = \"session-token\"\n", "kind = \"federation\"\n", "source = \"x\"\n",
-    "duration = \"", "h", "m", "s", "0", "9", "99999999999999999999", "-", "Ctrl-", "Alt-", "Shift-", "F",
-    "s3://", "/", ":", "arn:aws:iam::123456789012:", "role/", "mfa/", "policy/", "{", "}", "[]", "{\"Statement\":",
-    "\u{1b}[2J", "\u{7}", "\u{7f}", "\u{9b}", "\u{202e}", "\u{200b}", "\u{feff}", "\u{e0041}", "é", "鍵", "%", "%1B",
-    "%E2%80%AE", "+", "\\", "\r", "\t", "\0", "down: ", "up: ", "quit: ", "Space", "PageDown", "↑",
+    "\n",
+    " ",
+    "=",
+    "\"",
+    "'",
+    "[",
+    "]",
+    "[[identity]]\n",
+    "[settings]\n",
+    "[keys]\n",
+    "name = \"x\"\n",
+    "kind = \"assume-role\"\n",
+    "kind = \"session-token\"\n",
+    "kind = \"federation\"\n",
+    "source = \"x\"\n",
+    "duration = \"",
+    "h",
+    "m",
+    "s",
+    "0",
+    "9",
+    "99999999999999999999",
+    "-",
+    "Ctrl-",
+    "Alt-",
+    "Shift-",
+    "F",
+    "s3://",
+    "/",
+    ":",
+    "arn:aws:iam::123456789012:",
+    "role/",
+    "mfa/",
+    "policy/",
+    "{",
+    "}",
+    "[]",
+    "{\"Statement\":",
+    "\u{1b}[2J",
+    "\u{7}",
+    "\u{7f}",
+    "\u{9b}",
+    "\u{202e}",
+    "\u{200b}",
+    "\u{feff}",
+    "\u{e0041}",
+    "é",
+    "鍵",
+    "%",
+    "%1B",
+    "%E2%80%AE",
+    "+",
+    "\\",
+    "\r",
+    "\t",
+    "\0",
+    "down: ",
+    "up: ",
+    "quit: ",
+    "Space",
+    "PageDown",
+    "↑",
 ];
 
 fn mutate(rng: &mut Rng, input: &str, seeds: &[String]) -> String {
@@ -100,7 +156,8 @@ fn check(target: &str, rounds: usize, property: fn(&str)) {
         };
         let run = std::panic::catch_unwind(|| property(&input));
         if let Err(panic) = run {
-            let why = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            let why =
+                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
             panic!("[{target}] round {round}, input {input:?}:\n{}", why.unwrap_or_default());
         }
     }
