@@ -163,7 +163,8 @@ pub fn keymap(text: &str) {
 /// Every STS input check on the text as a whole, and on its lines as lists and tags.
 pub fn sts_validators(text: &str) {
     const ID: &str = "fuzz";
-    let single: [(&str, fn(&str, &str) -> Result<(), ValidationError>); 7] = [
+    type Check = fn(&str, &str) -> Result<(), ValidationError>;
+    let single: [(&str, Check); 7] = [
         ("session_name", validate::role_session_name),
         ("federated_name", validate::federated_name),
         ("source_identity", validate::source_identity),

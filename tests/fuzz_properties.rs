@@ -142,7 +142,7 @@ fn seeds(target: &str) -> Vec<String> {
 /// Runs `property` on the seeds and on `rounds` mutations of them; panics naming the input.
 fn check(target: &str, rounds: usize, property: fn(&str)) {
     let seeds = seeds(target);
-    let mut rng = Rng(0x5eed_0000 ^ target.len() as u64 * 0x9e37_79b9);
+    let mut rng = Rng(0x5eed_0000 ^ (target.len() as u64 * 0x9e37_79b9));
     let mut input = String::new();
     for round in 0..rounds + seeds.len() {
         input = match round.checked_sub(rounds) {

@@ -173,7 +173,7 @@ fn refused(sb: &Sandbox, bucket: &str, needle: &str) -> Vec<String> {
         } else if !run.stderr.contains(needle) {
             problems.push(format!("{what}: stderr lacks {needle:?}:\n{}", run.stderr));
         }
-        if run.stderr.chars().any(|c| common::hostile::is_steering(c)) {
+        if run.stderr.chars().any(common::hostile::is_steering) {
             problems.push(format!("{what}: raw control characters on stderr: {:?}", run.stderr));
         }
     }
@@ -250,10 +250,12 @@ fn list_one_page(proxy: &Proxy, bucket: &str) -> (Result<usize, String>, usize) 
         let session = manager.start("admin-role", &mut GivenCode::new(None, "none needed")).await.unwrap();
         (dir, session)
     });
-    let (page, peak) =
-        peak_while(|| runtime.block_on(list::list_page(&session.s3, &proxy.url(), bucket, "", Some("/"), None)));
+    let (page, peak) = peak_while(|| {
+        let page = runtime.block_on(list::list_page(&session.s3, &proxy.url(), bucket, "", Some("/"), None));
+        page.map(|p| p.objects.len()).map_err(|e| e.to_string())
+    });
     drop(dir);
-    (page.map(|p| p.objects.len()).map_err(|e| e.to_string()), peak)
+    (page, peak)
 }
 
 #[test]
