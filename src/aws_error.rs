@@ -11,6 +11,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::complete_xml::IncompleteXml;
 use crate::credentials::provider::LeaseExpired;
+use crate::response_cap::TooLarge;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsErrorKind {
@@ -103,7 +104,23 @@ impl AwsError {
             e.identity = Some(expired.identity.clone());
             return e;
         }
+        if let Some(too_large) = find_source::<TooLarge>(err) {
+            return AwsError::new(
+                AwsErrorKind::Other,
+                operation,
+                endpoint,
+                format!("{too_large}; is {endpoint} an S3 endpoint?"),
+            );
+        }
         match err {
+            // A success status whose body the SDK could not read: a broken or hostile server.
+            SdkError::ServiceError(service) if service.raw().status().is_success() => {
+                let status = service.raw().status().as_u16();
+                let detail = DisplayErrorContext(service.err()).to_string();
+                let message =
+                    format!("the HTTP {status} answer from {endpoint} is not a valid {operation} answer ({detail})");
+                AwsError { status: Some(status), ..AwsError::new(AwsErrorKind::Other, operation, endpoint, message) }
+            }
             SdkError::ServiceError(service) => {
                 let status = service.raw().status().as_u16();
                 let body = service.raw().body().bytes().and_then(|b| std::str::from_utf8(b).ok());

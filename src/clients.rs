@@ -12,6 +12,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use crate::complete_xml::CompleteXml;
 use crate::config::Settings;
 use crate::credentials::provider::LeaseProvider;
+use crate::response_cap::ResponseCap;
 
 /// Attempts per call, the first included. Throttling, 5xx answers, refused or broken
 /// connections and answers cut off on the way are retried; the rest fail at once.
@@ -72,7 +73,8 @@ impl AwsContext {
     pub fn sts(&self, credentials: Credentials) -> aws_sdk_sts::Client {
         let mut builder = aws_sdk_sts::config::Builder::from(&self.base)
             .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .interceptor(CompleteXml);
+            .interceptor(CompleteXml)
+            .interceptor(ResponseCap);
         if let Some(url) = self.settings.sts_endpoint() {
             builder = builder.endpoint_url(url);
         }
@@ -86,6 +88,7 @@ impl AwsContext {
             .credentials_provider(lease)
             .identity_cache(aws_sdk_s3::config::IdentityCache::no_cache())
             .interceptor(CompleteXml)
+            .interceptor(ResponseCap)
             .force_path_style(self.settings.force_path_style());
         if let Some(region) = region {
             builder = builder.region(Region::new(region.to_string()));

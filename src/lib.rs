@@ -21,6 +21,7 @@ pub mod logging;
 pub mod panic_report;
 pub mod policy_templates;
 pub mod private_file;
+pub mod response_cap;
 pub mod runtime;
 pub mod s3;
 pub mod secret;

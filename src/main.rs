@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "exiting");
-            eprintln!("error: {e}");
+            // Errors echo server messages, keys and config text: none may reach the terminal raw.
+            eprintln!("error: {}", s3lease::escape::untrusted_lines(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

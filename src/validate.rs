@@ -269,7 +269,7 @@ pub fn inline_policy(identity: &str, field: &str, text: &str) -> Result<String, 
             "write a policy document: {\"Version\": \"2012-10-17\", \"Statement\": [...]}",
         ));
     }
-    let minified = value.to_string();
+    let minified = minify(text);
     let len = minified.chars().count();
     if len > 2048 {
         return Err(violation(
@@ -288,6 +288,30 @@ pub fn inline_policy(identity: &str, field: &str, text: &str) -> Result<String, 
         ));
     }
     Ok(minified)
+}
+
+/// The JSON text with the whitespace between tokens removed and everything else kept as
+/// written. Printing the parsed `serde_json::Value` instead would round numbers past f64 (found
+/// by fuzzing: `-2000…028` became `-2.0001777777777777e+118`) and unescape `\uXXXX`, changing
+/// the policy that is sent. `text` must already be valid JSON.
+fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn tag_char(c: char) -> bool {
@@ -433,6 +457,19 @@ mod tests {
         assert!(e.problem.contains("at most 2048"), "{}", e.problem);
         let e = inline_policy(ID, "policy", "{\"Sid\": \"✓\"}").unwrap_err();
         assert!(e.problem.contains("U+0020 to U+00FF"), "{}", e.problem);
+        // ...which the fix says to write as an escape: that is kept, and accepted.
+        assert_eq!(inline_policy(ID, "policy", "{\"Sid\": \"\\u2713\"}").unwrap(), r#"{"Sid":"\u2713"}"#);
+    }
+
+    #[test]
+    fn minifying_keeps_numbers_strings_and_escapes_as_written() {
+        let big = "{ \"n\" : -20001777777777777777777777777777777777777777028, \"f\": 1.10 }";
+        assert_eq!(
+            inline_policy(ID, "policy", big).unwrap(),
+            r#"{"n":-20001777777777777777777777777777777777777777028,"f":1.10}"#
+        );
+        let strings = "{\"a b\": \" x \\\" y \\\\\", \"c\":\t[ 1 ,\n2 ]}";
+        assert_eq!(inline_policy(ID, "policy", strings).unwrap(), r#"{"a b":" x \" y \\","c":[1,2]}"#);
     }
 
     #[test]

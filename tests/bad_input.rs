@@ -22,6 +22,9 @@ fn check_refused(run: &Run, needles: &[&str], absent: &[&str]) -> Option<String>
     if run.stderr.contains("panicked") {
         problems.push("the binary panicked".to_string());
     }
+    if let Some(c) = run.stderr.chars().find(|&c| common::hostile::is_steering(c)) {
+        problems.push(format!("a raw {c:?} on stderr"));
+    }
     if !run.stderr.starts_with("error: ") {
         problems.push("stderr does not start with `error: `".to_string());
     }
@@ -756,6 +759,148 @@ fn table() -> Vec<Case> {
         cli_case("ls with no bucket", &["ls", "s3:///logs/"], &["`s3:///logs/` has no bucket name"]),
         cli_case("ls with a space in the bucket", &["ls", "s3://my bucket/x"], &["`my bucket` is not a bucket name"]),
         cli_case(
+            "ls with a bucket name of 256 characters",
+            &["ls", &format!("s3://{}/", "b".repeat(256))],
+            &["is not a bucket name", "at most 255"],
+        ),
+        cli_case(
+            "ls with a prefix of 1,025 bytes",
+            &["ls", &format!("s3://b/{}", "k".repeat(1025))],
+            &["the prefix is 1025 bytes long", "at most 1024 bytes"],
+        ),
+        cli_case(
+            "ls with an escape sequence in the bucket",
+            &["ls", "s3://b\u{1b}]0;pwned\u{7}/"],
+            &["`b\\u{1b}]0;pwned\\u{7}` is not a bucket name"],
+        ),
+        cli_case(
+            "ls --concurrency 0",
+            &["ls", "--recursive", "--concurrency", "0", "s3://b/"],
+            &["invalid value '0' for '--concurrency <N>'", "1..=64"],
+        ),
+        cli_case(
+            "ls --concurrency 65",
+            &["ls", "--recursive", "--concurrency", "65", "s3://b/"],
+            &["invalid value '65' for '--concurrency <N>'", "1..=64"],
+        ),
+        cli_case(
+            "ls --concurrency not a number",
+            &["ls", "--recursive", "--concurrency", "many", "s3://b/"],
+            &["invalid value 'many' for '--concurrency <N>'"],
+        ),
+        cli_case(
+            "ls --concurrency without --recursive",
+            &["ls", "--concurrency", "4", "s3://b/"],
+            &["--recursive", "required arguments were not provided"],
+        ),
+        cli_case(
+            "env --format empty",
+            &["env", "--identity", "default", "--format", ""],
+            &["a value is required for '--format <FORMAT>'", "sh, fish, json"],
+        ),
+        cli_case("demo --big-keys -1", &["demo", "--big-keys=-1"], &["invalid value '-1' for '--big-keys <N>'"]),
+        cli_case(
+            "whoami --identity with an escape sequence",
+            &["whoami", "--identity", "x\u{1b}]0;pwned\u{7}"],
+            &["no identity named `x\\u{1b}]0;pwned\\u{7}`"],
+        ),
+        // Key bindings: every way a key or a list can be wrong.
+        Case::new(
+            "[keys] empty list",
+            Some("[keys]\nup = []\n"),
+            &[],
+            &["[keys] `up`", "an empty list would leave `up` without a key"],
+        ),
+        Case::new(
+            "[keys] Shift with a symbol",
+            Some("[keys]\nhelp = [\"Shift-/\"]\n"),
+            &[],
+            &["[keys] `help`", "Shift- goes only with letters and named keys"],
+        ),
+        Case::new(
+            "[keys] F13",
+            Some("[keys]\nreload = [\"F13\"]\n"),
+            &[],
+            &["[keys] `reload`", "function keys go from F1 to F12"],
+        ),
+        Case::new(
+            "[keys] a modifier twice",
+            Some("[keys]\nquit = [\"Ctrl-Ctrl-q\"]\n"),
+            &[],
+            &["[keys] `quit`", "`Ctrl-` is written twice"],
+        ),
+        Case::new(
+            "[keys] a key with a space",
+            Some("[keys]\nfilter = [\"Ctrl- f\"]\n"),
+            &[],
+            &["[keys] `filter`", "keys contain no spaces"],
+        ),
+        Case::new(
+            "[keys] an unknown modifier",
+            Some("[keys]\ndown = [\"Hyper-j\"]\n"),
+            &[],
+            &["[keys] `down`", "`Hyper` is not a modifier"],
+        ),
+        Case::new(
+            "[keys] an empty key",
+            Some("[keys]\nup = [\"\"]\n"),
+            &[],
+            &["[keys] `up`", "an empty string is not a key"],
+        ),
+        config_case("[keys] a number for a key", "[keys]\nup = [5]\n", &["up = [5]", "line 2"]),
+        // Durations, in identities and settings.
+        config_case(
+            "identity duration empty",
+            &role_with("duration = \"\""),
+            &["identity `r`", "key `duration`", "is not a duration: it is empty"],
+        ),
+        config_case(
+            "identity duration too large",
+            &role_with("duration = \"99999999999999999999h\""),
+            &["identity `r`", "key `duration`", "the number is too large"],
+        ),
+        config_case(
+            "identity duration negative",
+            &role_with("duration = \"-15m\""),
+            &["identity `r`", "key `duration`", "each part must start with a whole number"],
+        ),
+        config_case(
+            "identity duration with a unit twice",
+            &role_with("duration = \"1h1h\""),
+            &["identity `r`", "key `duration`", "largest to smallest, each once"],
+        ),
+        config_case(
+            "warn_before empty",
+            "[settings]\nwarn_before = \"\"\n",
+            &["warn_before = \"\"", "is not a duration: it is empty"],
+        ),
+        config_case(
+            "refresh_before as a number",
+            "[settings]\nrefresh_before = 300\n",
+            &["refresh_before = 300", "expected a string"],
+        ),
+        // Concurrency settings.
+        config_case(
+            "list_concurrency of zero",
+            "[settings]\nlist_concurrency = 0\n",
+            &["[settings] key `list_concurrency`", "is 0; it must be between 1 and 64"],
+        ),
+        config_case(
+            "transfer_concurrency of 65",
+            "[settings]\ntransfer_concurrency = 65\n",
+            &["[settings] key `transfer_concurrency`", "is 65; it must be between 1 and 64"],
+        ),
+        config_case(
+            "list_concurrency as a string",
+            "[settings]\nlist_concurrency = \"8\"\n",
+            &["list_concurrency", "line 2"],
+        ),
+        config_case(
+            "transfer_concurrency as a float",
+            "[settings]\ntransfer_concurrency = 1.5\n",
+            &["transfer_concurrency", "line 2"],
+        ),
+        cli_case(
             "whoami --identity nobody",
             &["whoami", "--identity", "nobody"],
             &["no identity named `nobody`", "known: default"],
@@ -818,6 +963,112 @@ fn table() -> Vec<Case> {
     cases
 }
 
+/// The field each case is about, exactly as the message must name it: the config key
+/// (`key \`x\``, or the line TOML quotes), the `[keys]` action, the flag or argument, the
+/// identity or the file. Every case of the table needs one.
+fn field(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "[keys] conflict" => "`filter`",
+        "[keys] unknown action" => "[keys] `jump`",
+        "[keys] bad key" => "[keys] `up`",
+        "[keys] not a list" => "up = \"k\"",
+        "unknown top-level key" => "unknown field `regoin`",
+        "misspelled [settings] table" => "unknown field `setting`",
+        "unknown [settings] key" => "unknown field `warn_befor`",
+        "unknown [[identity]] key" => "key `rolearn`",
+        "key of another kind on a profile" => "key `source`",
+        "policy on a session-token" => "key `policy`",
+        "[settings] region as a number" => "region = 5",
+        "[settings] auto_refresh as a string" => "auto_refresh = \"yes\"",
+        "[settings] path_style as a string" => "path_style = \"no\"",
+        "identity as a string" => "identity = \"x\"",
+        "settings as an array" => "settings = [1]",
+        "name as a number" | "duplicate names" | "empty name" => "key `name`",
+        "missing name" => "missing key `name`",
+        "kind as a boolean" | "missing kind" | "unknown kind" => "key `kind`",
+        "role_arn as a number" | "assume-role without role_arn" => "key `role_arn`",
+        "duration as a number"
+        | "identity duration \"10 minutes\""
+        | "identity duration \"5\""
+        | "identity duration \"1d\""
+        | "identity duration \"30m1h\""
+        | "identity duration empty"
+        | "identity duration too large"
+        | "identity duration negative"
+        | "identity duration with a unit twice" => "key `duration`",
+        "tags as a string" => "key `tags`",
+        "policy_arns as a string" => "key `policy_arns`",
+        "policy as a table" | "federation without any policy" => "key `policy`",
+        "source naming nothing"
+        | "source naming itself"
+        | "two-identity source cycle"
+        | "three-identity source cycle"
+        | "session-token without source"
+        | "AWS role profile whose source_profile is missing" => "key `source`",
+        "assume-role without session_name" => "key `session_name`",
+        "federation without federated_name" => "key `federated_name`",
+        "federation with policy and policy_file" => "key `policy_file`",
+        "warn_before \"10 minutes\"" => "warn_before = \"10 minutes\"",
+        "refresh_before \"5\"" => "refresh_before = \"5\"",
+        "critical_before \"1d\"" => "critical_before = \"1d\"",
+        "warn_before \"30m1h\"" => "warn_before = \"30m1h\"",
+        "warn_before empty" => "warn_before = \"\"",
+        "refresh_before as a number" => "refresh_before = 300",
+        "critical_before longer than warn_before" | "critical_before longer than the default warn_before" => {
+            "[settings] key `critical_before`"
+        }
+        "transfer_concurrency of zero" | "transfer_concurrency past the limit" | "transfer_concurrency of 65" => {
+            "[settings] key `transfer_concurrency`"
+        }
+        "list_concurrency negative" | "list_concurrency of zero" => "[settings] key `list_concurrency`",
+        "list_concurrency as a string" => "list_concurrency = \"8\"",
+        "transfer_concurrency as a float" => "transfer_concurrency = 1.5",
+        "allow_short_durations without an endpoint" => "[settings] key `allow_short_durations`",
+        "endpoint_url without a scheme" | "endpoint_url with only a scheme" => "[settings] key `endpoint_url`",
+        "sts_endpoint_url with another scheme" => "[settings] key `sts_endpoint_url`",
+        "unterminated string" => "endpoint_url = \"http://127.0.0.1:9000",
+        "unclosed table header" => "[settings",
+        "duplicate key" => "region = \"b\"",
+        "unknown subcommand" => "`lsit`",
+        "unknown flag" => "'--recursiv'",
+        "unknown global flag" => "'--verbose'",
+        "extra positional argument" => "'extra'",
+        "env --format xml" | "env --format empty" => "'--format <FORMAT>'",
+        "env without --identity" | "credential-process without --identity" => "--identity <NAME>",
+        "--identity without a value" => "'--identity <NAME>'",
+        // No argument at all: what is missing is the subcommand, and the message lists them.
+        "no subcommand, no terminal" => "`s3lease ls`",
+        "TUI at a bad URI" => "`bad bucket`",
+        "ls with a bare bucket name" => "`demo-data`",
+        "ls with an https URL" => "`https://demo-data.s3.amazonaws.com/x`",
+        "ls with no bucket" => "`s3:///logs/`",
+        "ls with a space in the bucket" => "`my bucket`",
+        "ls with a bucket name of 256 characters" => "is not a bucket name",
+        "ls with a prefix of 1,025 bytes" => "the prefix",
+        "ls with an escape sequence in the bucket" => "`b\\u{1b}]0;pwned\\u{7}`",
+        "ls --concurrency 0" | "ls --concurrency 65" | "ls --concurrency not a number" => "'--concurrency <N>'",
+        "ls --concurrency without --recursive" => "--recursive",
+        "demo --big-keys -1" => "'--big-keys <N>'",
+        "whoami --identity with an escape sequence" => "identity named `x\\u{1b}]0;pwned\\u{7}`",
+        "[keys] empty list" | "[keys] an empty key" => "[keys] `up`",
+        "[keys] Shift with a symbol" => "[keys] `help`",
+        "[keys] F13" => "[keys] `reload`",
+        "[keys] a modifier twice" => "[keys] `quit`",
+        "[keys] a key with a space" => "[keys] `filter`",
+        "[keys] an unknown modifier" => "[keys] `down`",
+        "[keys] a number for a key" => "up = [5]",
+        "whoami --identity nobody"
+        | "ls --identity nobody"
+        | "env --identity nobody"
+        | "credential-process --identity nobody" => "identity named `nobody`",
+        "--config naming a missing file" => "/nonexistent-s3lease-dir/s3lease.toml",
+        "S3LEASE_CONFIG naming a missing file" | "S3LEASE_CONFIG missing, whoami" => "absent.toml",
+        "S3LEASE_IDENTITY naming nothing" => "identity named `ghost`",
+        "AWS profile duration_seconds = 1h" => "key `duration_seconds`",
+        _ => return None,
+    })
+}
+
 fn run_case(case: &Case) -> Run {
     let mut sb = Sandbox::bare();
     if let Some(text) = &case.config {
@@ -838,8 +1089,13 @@ fn every_bad_config_and_argument_exits_2_naming_what_to_fix() {
     assert!(cases.len() >= 40, "the table has {} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
+        let Some(field) = field(&case.label) else {
+            failures.push(format!("[{}] names no field in `field()`", case.label));
+            continue;
+        };
         let run = run_case(case);
-        let needles: Vec<&str> = case.needles.iter().map(String::as_str).collect();
+        let mut needles: Vec<&str> = vec![field];
+        needles.extend(case.needles.iter().map(String::as_str));
         if let Some(problem) = check_refused(&run, &needles, &[]) {
             failures.push(format!("[{}] {:?}: {problem}", case.label, case.args));
         }

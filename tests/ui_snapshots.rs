@@ -23,6 +23,9 @@ use s3lease::keymap::Keymap;
 use s3lease::s3::{Bucket, Object, Page};
 use s3lease::worker::{DeleteWhat, Failure, FailureKind, FoundBatch, Request, RequestId, Response};
 
+#[path = "common/hostile.rs"]
+mod hostile;
+
 const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
 
@@ -1250,4 +1253,165 @@ fn find_failure_shows_in_the_footer_and_the_status_line() {
         ],
     );
     insta::assert_snapshot!("find_failed", terminal.backend());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile keys (and server text) on every screen that shows them
+
+const HOSTILE: &str = "hostile";
+
+/// The top level of a bucket holding every hostile key: the prefix `/` (the keys of `/` only)
+/// and the others as objects.
+fn hostile_listing() -> Ui {
+    let mut ui = Ui::start_at(Location::Prefix { bucket: HOSTILE.into(), prefix: String::new() }, WIDTH, HEIGHT);
+    ui.session_ok();
+    let mut keys = hostile::named();
+    keys.sort();
+    let objects = keys.into_iter().enumerate().map(|(i, k)| object(k, i as u64)).collect();
+    ui.answer_objects(HOSTILE, "", false, Ok(Page { prefixes: vec!["/".into()], objects, next: None }));
+    ui
+}
+
+fn assert_screen_clean(what: &str, terminal: &Terminal<TestBackend>) -> String {
+    let screen = text(terminal.backend().buffer());
+    hostile::assert_clean(what, &screen);
+    screen
+}
+
+/// The start of each escaped name: the name column may cut the longest ones.
+fn heads() -> Vec<String> {
+    hostile::SHOWN.iter().map(|s| s.chars().take(40).collect()).collect()
+}
+
+#[test]
+fn hostile_keys_of_every_kind_are_escaped_in_the_listing() {
+    let ui = hostile_listing();
+    let terminal = ui.draw();
+    let screen = assert_screen_clean("the listing", &terminal);
+    for head in heads() {
+        assert!(screen.contains(&head), "{head:?} is on screen:\n{screen}");
+    }
+    // The 1,024-byte key stays on its row: cut to its column, the next columns in place.
+    let row = screen.lines().find(|l| l.contains("long-xxxx")).expect("the long key's row");
+    assert!(row.ends_with("STANDARD    │"), "{row:?}");
+    insta::assert_snapshot!("hostile_keys_every_kind", terminal.backend());
+}
+
+#[test]
+fn hostile_keys_and_server_text_are_escaped_in_details_preview_and_versions() {
+    let mut ui = hostile_listing();
+    ui.select(hostile::TITLE);
+    ui.key(KeyCode::Char('d'));
+    let id =
+        ui.last_request("the details", |r| matches!(r, Request::ObjectDetails { key, .. } if key == hostile::TITLE));
+    let details = s3lease::s3::object::Details {
+        key: hostile::TITLE.into(),
+        size: 8,
+        last_modified: Some(now()),
+        etag: Some("\"e\u{1b}[2J\"".into()),
+        content_type: Some("text/plain\u{1b}]0;pwned\u{7}".into()),
+        storage_class: Some("GLACIER\u{9b}2J".into()),
+        encryption: Some("AES256\u{202e}".into()),
+        version_id: Some("v\u{85}1".into()),
+        metadata: [("owner\u{7}".to_string(), "\u{1b}[31mred".to_string())].into(),
+        tags: Ok([("t\u{200b}".to_string(), "v\u{2066}".to_string())].into()),
+    };
+    ui.send(Msg::Worker(Response::Details { id, result: Ok(Box::new(details)) }));
+    let screen = assert_screen_clean("the details", &ui.draw());
+    for shown in ["title\\u{1b}]0;pwned\\u{7}.txt", "text/plain\\u{1b}]0;pwned\\u{7}", "GLACIER\\u{9b}2J"] {
+        assert!(screen.contains(shown), "{shown:?}:\n{screen}");
+    }
+    ui.key(KeyCode::Esc);
+
+    ui.key(KeyCode::Char('p'));
+    let id = ui.last_request("the preview", |r| matches!(r, Request::ReadRange { key, .. } if key == hostile::TITLE));
+    let chunk =
+        s3lease::s3::object::Chunk { start: 0, data: b"body \x1b]0;pwned\x07 \xc2\x9b2J\n".to_vec(), total: 18 };
+    ui.send(Msg::Worker(Response::Range { id, result: Ok(chunk) }));
+    let screen = assert_screen_clean("the preview", &ui.draw());
+    assert!(screen.contains("preview: title\\u{1b}]0;pwned"), "{screen}");
+    ui.key(KeyCode::Esc);
+
+    ui.key(KeyCode::Char('v'));
+    let id = ui.last_request("the versions", |r| matches!(r, Request::ListVersions { .. }));
+    let version = s3lease::transfer::Version {
+        key: hostile::TITLE.into(),
+        version_id: Some("\u{1b}[2Jversion".into()),
+        is_delete_marker: false,
+        is_latest: true,
+        size: Some(u64::MAX),
+        last_modified: Some(now()),
+        etag: None,
+        storage_class: Some("\u{7f}".into()),
+    };
+    ui.send(Msg::Worker(Response::Versions { id, result: Ok(vec![version]) }));
+    let screen = assert_screen_clean("the versions", &ui.draw());
+    assert!(screen.contains("\\u{1b}[2Jversion"), "{screen}");
+}
+
+#[test]
+fn hostile_keys_are_escaped_in_delete_download_transfers_and_find() {
+    use s3lease::transfer::{BatchProgress, FileProgress, Progress};
+    let mut ui = hostile_listing();
+    ui.key(KeyCode::Char('*'));
+    ui.key(KeyCode::Char('x'));
+    let screen = assert_screen_clean("the delete confirmation", &ui.draw());
+    assert!(screen.contains("Delete 10 objects from s3://hostile:"), "{screen}");
+    assert!(screen.contains("  c0\\u{8}"), "{screen}");
+    ui.key(KeyCode::Esc);
+
+    ui.key(KeyCode::Char('D'));
+    assert_screen_clean("the download prompt", &ui.draw());
+    ui.key(KeyCode::Enter);
+    let batch = ui.last_request("the batch download", |r| matches!(r, Request::Download { .. }));
+    let files = hostile::named()
+        .into_iter()
+        .take(4)
+        .map(|key| FileProgress {
+            key: key.into(),
+            progress: Progress { bytes_done: 4, bytes_total: 8 },
+            finished: false,
+        })
+        .collect();
+    let progress = BatchProgress { files_total: 10, files_done: 0, files_failed: 0, bytes_total: 80, bytes_done: 16 };
+    ui.send(Msg::Worker(Response::TransferProgress { id: batch, progress, files }));
+    ui.tick(now() + Duration::from_secs(2));
+    assert!(matches!(ui.app.mode, Mode::Transfers(_)), "the panel is open");
+    let screen = assert_screen_clean("the transfers panel", &ui.draw());
+    assert!(screen.contains("  title\\u{1b}]0;pwned"), "{screen}");
+    let failure = Failure {
+        kind: FailureKind::Other,
+        message: format!("`{}` has no safe local file name: \u{1b}[2J", hostile::CLEAR),
+    };
+    ui.send(Msg::Worker(Response::TransferDone { id: batch, result: Err(failure) }));
+    let screen = assert_screen_clean("a failed transfer", &ui.draw());
+    assert!(screen.contains("clear\\u{1b}[2J\\u{1b}[H.txt"), "{screen}");
+    ui.key(KeyCode::Esc);
+
+    ui.key(KeyCode::Char('F'));
+    ui.type_text("pwned");
+    ui.key(KeyCode::Enter);
+    let id = ui.last_request("the find", |r| matches!(r, Request::Find { needle, .. } if needle == "pwned"));
+    let matches: Vec<Object> = hostile::all().into_iter().enumerate().map(|(i, k)| object(k, i as u64)).collect();
+    let batch = FoundBatch { matched: matches.len() as u64, matches, scanned: 13 };
+    ui.send(Msg::Worker(Response::Found { id, batch }));
+    let screen = assert_screen_clean("the find results", &ui.draw());
+    assert!(screen.contains("title\\u{1b}]0;pwned"), "{screen}");
+    let failure = Failure { kind: FailureKind::Other, message: "NoSuchKey: \u{1b}]0;pwned\u{7}".into() };
+    ui.send(Msg::Worker(Response::FindDone { id, result: Err(failure) }));
+    assert_screen_clean("a failed find", &ui.draw());
+}
+
+#[test]
+fn a_failed_listing_under_a_hostile_prefix_shows_both_escaped() {
+    let prefix = format!("{}/", hostile::CLEAR);
+    let mut ui = Ui::start_at(Location::Prefix { bucket: HOSTILE.into(), prefix: prefix.clone() }, WIDTH, HEIGHT);
+    ui.session_ok();
+    let failure = Failure {
+        kind: FailureKind::Other,
+        message: format!("ListObjectsV2 on s3://hostile/{prefix} failed: the answer is malformed \u{1b}]0;pwned\u{7}"),
+    };
+    ui.answer_objects(HOSTILE, &prefix, false, Err(failure));
+    let screen = assert_screen_clean("the listing failure", &ui.draw());
+    assert!(screen.contains("s3://hostile/clear\\u{1b}[2J"), "{screen}");
 }

@@ -36,7 +36,7 @@ pub fn run(catalog: &Catalog, json: bool) -> Result<()> {
     super::emit(|out| {
         if json {
             for r in &rows {
-                serde_json::to_writer(&mut *out, r)?;
+                crate::escape::json_to_writer(&mut *out, r)?;
                 writeln!(out)?;
             }
             return Ok(());

@@ -56,7 +56,7 @@ impl<'a> Line<'a> {
 }
 
 fn json_line(out: &mut dyn Write, line: &Line) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, line)?;
+    crate::escape::json_to_writer(&mut *out, line)?;
     writeln!(out)
 }
 

@@ -38,7 +38,7 @@ pub fn run(session: &Session, json: bool) -> Result<()> {
                 arn: info.arn.as_deref(),
                 expires_at: info.expires_at.map(rfc3339),
             };
-            serde_json::to_writer(&mut *out, &body)?;
+            crate::escape::json_to_writer(&mut *out, &body)?;
             return writeln!(out);
         }
         let expires = match info.expires_at {

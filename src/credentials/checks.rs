@@ -12,15 +12,33 @@ pub fn policy_text(identity: &str, policy: Option<&PolicySource>) -> Result<Opti
         None => Ok(None),
         Some(PolicySource::Inline(text)) => validate::inline_policy(identity, "policy", text).map(Some),
         Some(PolicySource::File(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| ValidationError {
-                identity: identity.to_string(),
-                field: "policy_file".into(),
-                problem: format!("cannot be read from {}: {e}", path.display()),
-                fix: "check the path; a relative path is relative to the config file".into(),
-            })?;
+            let text = read_policy_file(identity, path)?;
             validate::inline_policy(identity, "policy_file", &text).map(Some)
         }
     }
+}
+
+/// A policy is at most 2048 characters once minified; a file far past that (or one that never
+/// ends, like `/dev/zero`) is a wrong path, refused after reading this much of it.
+const POLICY_FILE_LIMIT: u64 = 1024 * 1024;
+
+fn read_policy_file(identity: &str, path: &std::path::Path) -> Result<String, ValidationError> {
+    use std::io::Read;
+    let refuse = |problem: String| ValidationError {
+        identity: identity.to_string(),
+        field: "policy_file".into(),
+        problem,
+        fix: "check the path; a relative path is relative to the config file".into(),
+    };
+    let file = std::fs::File::open(path).map_err(|e| refuse(format!("cannot be read from {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(POLICY_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("cannot be read from {}: {e}", path.display())))?;
+    if bytes.len() as u64 > POLICY_FILE_LIMIT {
+        return Err(refuse(format!("names {}, which is larger than {POLICY_FILE_LIMIT} bytes", path.display())));
+    }
+    String::from_utf8(bytes).map_err(|_| refuse(format!("names {}, which is not UTF-8 text", path.display())))
 }
 
 /// GetSessionToken and GetFederationToken need long-term keys; say so instead of calling.
@@ -91,5 +109,19 @@ pub fn check(
             validate::tags(name, &s.tags)?;
             duration(StsOperation::AssumeRole { chained: temporary_source }, s.duration.map(|d| d.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_file_that_never_ends_is_refused() {
+        let e = read_policy_file("x", std::path::Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(e.field, "policy_file");
+        assert!(e.problem.contains("larger than 1048576 bytes"), "{e}");
+        let e = read_policy_file("x", std::path::Path::new("/nonexistent/p.json")).unwrap_err();
+        assert!(e.problem.contains("cannot be read from /nonexistent/p.json"), "{e}");
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use aws_sdk_s3::types::EncodingType;
@@ -53,8 +54,11 @@ pub fn decode_key(encoded: &str) -> String {
 
 pub async fn list_buckets(client: &aws_sdk_s3::Client, endpoint: &str) -> Result<Vec<Bucket>, AwsError> {
     const OP: &str = "ListBuckets";
+    let malformed = |what: String| AwsError::new(AwsErrorKind::Other, OP, endpoint, malformed(endpoint, &what));
     let mut buckets = Vec::new();
     let mut token: Option<String> = None;
+    // A server that hands out a token it gave before would be followed forever.
+    let mut seen = HashSet::new();
     loop {
         let out = client
             .list_buckets()
@@ -62,18 +66,29 @@ pub async fn list_buckets(client: &aws_sdk_s3::Client, endpoint: &str) -> Result
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, endpoint, &e))?;
-        buckets.extend(out.buckets().iter().filter_map(|b| {
-            Some(Bucket {
-                name: b.name()?.to_string(),
+        for b in out.buckets() {
+            let name = b.name().ok_or_else(|| malformed("a bucket without a <Name>".into()))?;
+            buckets.push(Bucket {
+                name: name.to_string(),
                 created: time(b.creation_date()),
                 region: b.bucket_region().map(str::to_string),
-            })
-        }));
+            });
+        }
         match out.continuation_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            Some(next) if !next.is_empty() => {
+                if !seen.insert(next.to_string()) {
+                    return Err(malformed("a continuation token it had already given".into()));
+                }
+                token = Some(next.to_string());
+            }
             _ => return Ok(buckets),
         }
     }
+}
+
+/// The message for an answer that parsed but cannot be right.
+fn malformed(endpoint: &str, what: &str) -> String {
+    format!("the answer from {endpoint} is malformed: it has {what}; s3lease stopped rather than guess")
 }
 
 /// One page under `prefix`. With `delimiter` (`/`) it is one level, sub-prefixes apart;
@@ -93,35 +108,48 @@ pub async fn list_page(
         .prefix(prefix)
         .set_delimiter(delimiter.map(str::to_string))
         .encoding_type(EncodingType::Url)
-        .set_continuation_token(continuation)
+        .set_continuation_token(continuation.clone())
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(OP, endpoint, &e).on(format!("s3://{bucket}/{prefix}")).in_bucket(bucket))?;
     // Endpoints that ignore encoding-type answer without echoing it: take their keys as they are.
     let encoded = out.encoding_type().is_some();
     let decode = |k: &str| if encoded { decode_key(k) } else { k.to_string() };
-    let prefixes = out.common_prefixes().iter().filter_map(|p| p.prefix().map(decode)).collect();
-    let objects = out
-        .contents()
-        .iter()
-        .filter_map(|o| {
-            Some(Object {
-                key: decode(o.key()?),
-                size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                last_modified: time(o.last_modified()),
-                etag: o.e_tag().map(str::to_string),
-                storage_class: o.storage_class().map(|c| c.as_str().to_string()),
-            })
-        })
-        .collect();
-    let next = match (out.is_truncated(), out.next_continuation_token()) {
-        (Some(true), Some(token)) if !token.is_empty() => Some(token.to_string()),
-        // Taking this page for the last would end the listing short without a word.
-        (Some(true), _) => {
-            let message = "the page says more follow (IsTruncated) but gives no NextContinuationToken to ask for them";
-            let e = AwsError::new(AwsErrorKind::BadResponse, OP, endpoint, message);
-            return Err(e.on(format!("s3://{bucket}/{prefix}")).in_bucket(bucket));
+    let malformed = |what: String| {
+        AwsError::new(AwsErrorKind::Other, OP, endpoint, malformed(endpoint, &what))
+            .on(format!("s3://{bucket}/{prefix}"))
+            .in_bucket(bucket)
+    };
+    let mut prefixes = Vec::with_capacity(out.common_prefixes().len());
+    for p in out.common_prefixes() {
+        prefixes.push(decode(p.prefix().ok_or_else(|| malformed("a <CommonPrefixes> without a <Prefix>".into()))?));
+    }
+    let mut objects = Vec::with_capacity(out.contents().len());
+    for o in out.contents() {
+        let key = decode(o.key().ok_or_else(|| malformed("a <Contents> without a <Key>".into()))?);
+        let size = match o.size().map(u64::try_from) {
+            Some(Ok(size)) => size,
+            Some(Err(_)) => {
+                return Err(malformed(format!("a negative <Size> for `{key}`")));
+            }
+            None => return Err(malformed(format!("no <Size> for `{key}`"))),
+        };
+        objects.push(Object {
+            key,
+            size,
+            last_modified: time(o.last_modified()),
+            etag: o.e_tag().map(str::to_string),
+            storage_class: o.storage_class().map(|c| c.as_str().to_string()),
+        });
+    }
+    let next = match (out.is_truncated(), out.next_continuation_token().filter(|t| !t.is_empty())) {
+        (Some(true), None) => return Err(malformed("more to list (<IsTruncated>) but no continuation token".into())),
+        // Followed, it would list the same page forever.
+        (Some(true), Some(token)) if Some(token) == continuation.as_deref() => {
+            return Err(malformed("the continuation token it was asked with as the next one".into()));
         }
+        (Some(true), Some(token)) => Some(token.to_string()),
+        // Without <IsTruncated> the listing is over, whatever else it says (as the AWS CLI reads it).
         _ => None,
     };
     Ok(Page { prefixes, objects, next })

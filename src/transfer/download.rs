@@ -519,7 +519,8 @@ async fn run_batch(
             files_total: jobs.len() + report.files.len(),
             files_done: report.files.len(),
             files_failed: report.files.len(),
-            bytes_total: jobs.iter().map(|(_, size, _)| size).sum(),
+            // Sizes come from the listing: a hostile one must not overflow the total.
+            bytes_total: jobs.iter().fold(0u64, |total, (_, size, _)| total.saturating_add(*size)),
             bytes_done: 0,
         },
     ));

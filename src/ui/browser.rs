@@ -55,7 +55,8 @@ fn empty_message(app: &App) -> Option<(String, ratatui::style::Style)> {
     match &l.load {
         LoadState::Failed(error) => {
             let hint = if l.denied { "\n\nEnter: go up to the nearest level this identity can list" } else { "" };
-            Some((format!("Could not list {}:\n{}{hint}", l.location.breadcrumb(), untrusted(error)), theme::error()))
+            let place = untrusted(&l.location.breadcrumb()).into_owned();
+            Some((format!("Could not list {place}:\n{}{hint}", untrusted(error)), theme::error()))
         }
         LoadState::AwaitingSession => Some(("Waiting for the session (MFA code)…".to_string(), theme::hint())),
         LoadState::Loading { .. } => Some(("Listing…".to_string(), theme::hint())),
@@ -68,7 +69,7 @@ fn bucket_row(entry: &Entry) -> Row<'static> {
     let Entry::Bucket(b) = entry else { return Row::default() };
     Row::new(vec![
         Cell::from(Span::styled(untrusted(&b.name).into_owned(), theme::container())),
-        Cell::from(b.region.clone().unwrap_or_default()),
+        Cell::from(untrusted(b.region.as_deref().unwrap_or_default()).into_owned()),
         Cell::from(b.created.map(timefmt::listing).unwrap_or_default()),
     ])
 }
@@ -81,7 +82,7 @@ fn prefix_row(entry: &Entry, base: &str, marked: bool) -> Row<'static> {
             Cell::from(name),
             Cell::from(Line::from(format::size(o.size)).right_aligned()),
             Cell::from(o.last_modified().map(timefmt::listing).unwrap_or_default()),
-            Cell::from(o.storage_class().unwrap_or_default().to_string()),
+            Cell::from(untrusted(o.storage_class().unwrap_or_default()).into_owned()),
         ]),
         _ => Row::new(vec![Cell::from(Span::styled(name, theme::container()))]),
     }

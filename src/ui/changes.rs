@@ -20,14 +20,18 @@ pub fn render_confirm(confirm: &DeleteConfirm, frame: &mut Frame, area: Rect) {
     let keys = match &confirm.what {
         DeleteWhat::Keys(keys) => {
             lines.push(Line::from(Span::styled(
-                format!("Delete {} from s3://{}:", format::plural(keys.len(), "object", "objects"), confirm.bucket),
+                format!(
+                    "Delete {} from s3://{}:",
+                    format::plural(keys.len(), "object", "objects"),
+                    untrusted(&confirm.bucket)
+                ),
                 theme::header(),
             )));
             keys.as_slice()
         }
         DeleteWhat::Prefix(prefix) => {
             lines.push(Line::from(Span::styled(
-                format!("Delete EVERY object under s3://{}/{}", confirm.bucket, untrusted(prefix)),
+                format!("Delete EVERY object under s3://{}/{}", untrusted(&confirm.bucket), untrusted(prefix)),
                 theme::error(),
             )));
             lines.push(Line::from(format!("Type the prefix to confirm: {}", untrusted(prefix))));
@@ -59,7 +63,7 @@ pub fn render_upload(prompt: &UploadPrompt, frame: &mut Frame, area: Rect) {
         ]),
         Line::from(vec![
             Span::styled("into    ", theme::label()),
-            Span::raw(format!("s3://{}/{}", prompt.bucket, untrusted(&prompt.prefix))),
+            Span::raw(format!("s3://{}/{}", untrusted(&prompt.bucket), untrusted(&prompt.prefix))),
         ]),
         Line::from(Span::styled("a file, or a folder (uploaded with everything in it)", theme::hint())),
     ];

@@ -121,7 +121,8 @@ pub(super) fn summarize<T>(files: &[FileResult<T>], bytes: impl Fn(&T) -> u64, s
     let mut problems: Vec<String> =
         files.iter().filter_map(|f| f.result.as_ref().err().map(|e| e.to_string())).collect();
     problems.extend(skipped.iter().map(|s| format!("{}: {}", s.key, s.reason)));
-    TransferSummary { files: done.len(), bytes: done.iter().map(|r| bytes(r)).sum(), problems }
+    let bytes = done.iter().fold(0u64, |total, r| total.saturating_add(bytes(r)));
+    TransferSummary { files: done.len(), bytes, problems }
 }
 
 pub(super) fn failure(e: &TransferError) -> Failure {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod hostile;
 pub mod proxy;
 pub mod styled;
 pub mod tmux;

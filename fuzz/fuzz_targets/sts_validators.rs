@@ -1,0 +1,8 @@
+#![no_main]
+
+#[path = "../properties.rs"]
+mod properties;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    properties::sts_validators(&String::from_utf8_lossy(data));
+});
