@@ -101,7 +101,8 @@ fn servers() -> &'static Servers {
             "--object-size",
             &OBJECT_SIZE.to_string(),
         ]);
-        let moto = Testbed::start(&venv(), Seed { prefix_keys: 0, big_keys: 0 }).unwrap_or_else(|e| panic!("{e}"));
+        let moto = Testbed::start(&venv(), Seed { prefix_keys: 0, big_keys: 0, spread_keys: 0 })
+            .unwrap_or_else(|e| panic!("{e}"));
         runtime().block_on(seed_moto(moto.endpoint(), &keys));
         Servers { moto, bench, _seed_dir: seed_dir }
     })
