@@ -175,8 +175,13 @@ fn wait_highlight(term: &Tmux, name: &str) {
 
 /// The browser at `at`, listed completely, its cursor at `position` (`2 of 2`).
 fn wait_listed(term: &Tmux, at: &str, position: &str) -> String {
+    // capture-pane can catch a frame half drawn: the new title and the old footer with the
+    // picker not yet erased. A listed screen has no picker and no "Listing…" placeholder.
     term.wait_until(&format!("{at} listed, the footer at {position:?}"), |s| {
-        location(s) == at && progress(s) == position
+        location(s) == at
+            && progress(s) == position
+            && popup(s, " switch identity ").is_none()
+            && !s.contains("Listing…")
     })
 }
 
