@@ -150,9 +150,9 @@ def case3(ctx):
 
 
 def cargo(ctx, args, env=None):
-    out = subprocess.run(
-        ["cargo", *args], cwd=setup.ROOT, check=True, capture_output=True, text=True, env=env
-    )
+    out = subprocess.run(["cargo", *args], cwd=setup.ROOT, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: cargo {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return out.stdout
 
 
