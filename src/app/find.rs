@@ -75,13 +75,7 @@ impl FindView {
 
     /// Scrolls just enough to keep the cursor inside `rows` visible rows.
     pub fn scroll_into_view(&mut self, rows: usize) {
-        let rows = rows.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + rows {
-            self.offset = self.cursor + 1 - rows;
-        }
-        self.offset = self.offset.min(self.matches.len().saturating_sub(rows));
+        self.offset = super::listing::scrolled(self.cursor, self.offset, rows, self.matches.len());
     }
 }
 

@@ -299,14 +299,22 @@ impl Listing {
 
     /// Scrolls just enough to keep the cursor inside `rows` visible rows.
     pub fn scroll_into_view(&mut self, rows: usize) {
-        let rows = rows.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + rows {
-            self.offset = self.cursor + 1 - rows;
-        }
-        self.offset = self.offset.min(self.view.len().saturating_sub(rows));
+        self.offset = scrolled(self.cursor, self.offset, rows, self.view.len());
     }
+}
+
+/// The first row to show so that `cursor` sits inside `rows` visible rows of a list `len`
+/// long, moving from `offset` as little as possible.
+pub fn scrolled(cursor: usize, offset: usize, rows: usize, len: usize) -> usize {
+    let rows = rows.max(1);
+    let offset = if cursor < offset {
+        cursor
+    } else if cursor >= offset + rows {
+        cursor + 1 - rows
+    } else {
+        offset
+    };
+    offset.min(len.saturating_sub(rows))
 }
 
 #[cfg(test)]
