@@ -41,6 +41,11 @@ pub async fn run(serve: bool, big_keys: usize) -> Result<()> {
     };
 
     if serve {
+        // Listening before the hint is printed: a Ctrl-C right after it must stop the server
+        // cleanly, not meet the default handler and kill the process.
+        #[cfg(unix)]
+        let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(|e| Error::io("listening for Ctrl-C", e))?;
         println!("Local S3+STS server (moto) on {}, seeded. In another shell:\n", testbed.endpoint());
         println!("  export S3LEASE_CONFIG='{}'", config.display());
         println!("  export AWS_CONFIG_FILE='{}'", aws_config.display());
@@ -49,6 +54,9 @@ pub async fn run(serve: bool, big_keys: usize) -> Result<()> {
         println!("  s3lease whoami --identity {DEMO_IDENTITY}");
         println!("  s3lease ls --identity {DEMO_IDENTITY} s3://demo-data/");
         println!("\nCtrl-C stops the server.");
+        #[cfg(unix)]
+        interrupt.recv().await;
+        #[cfg(not(unix))]
         tokio::signal::ctrl_c().await.map_err(|e| Error::io("waiting for Ctrl-C", e))?;
         return Ok(());
     }
