@@ -7,9 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::{Action, Canned, Gate, Outcome, Proxy, RequestHead};
+use common::walked::{self, keys_of};
 use common::*;
 use s3lease::credentials::mfa::GivenCode;
-use s3lease::s3::walk::{Target, WalkOptions, walk};
+use s3lease::s3::walk::Target;
 use s3lease::testbed::Testbed;
 use s3lease::worker::{self, Failure, FailureKind, FoundBatch, Request, RequestId, Response, WorkerHandle};
 
@@ -62,28 +63,15 @@ async fn plain_listing(tb: &Testbed, prefix: &str) -> Vec<String> {
     let (_dir, mut manager) = session_manager(tb, tb.endpoint(), "").await;
     let session = manager.start("auditor", &mut GivenCode::new(None, "none needed")).await.unwrap();
     let target = Target { client: session.s3.clone(), endpoint: tb.endpoint().to_string(), bucket: "demo-data".into() };
-    let mut pages = walk(target, prefix.to_string(), WalkOptions { concurrency: 1, ahead: 2 });
-    let mut keys = Vec::new();
-    while let Some(page) = pages.recv().await {
-        keys.extend(page.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|o| o.key));
-    }
-    keys
+    keys_of(target, prefix, 1).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn matches_are_the_plain_listings_keys_that_contain_the_needle_below_the_prefix() {
     let tb = testbed();
     let gate = Gate::new();
-    let held = gate.clone();
     // Folders' own listings (no delimiter): hold each one's first page until three wait.
-    let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
-        let range = r.is_list_objects_v2() && r.query_param("delimiter").is_none();
-        if range && !r.has_query_key("continuation-token") && !held.is_released() {
-            Action::hold(&held)
-        } else {
-            Action::Forward
-        }
-    });
+    let proxy = walked::holding_first_pages(tb.endpoint(), &gate);
     let (_dir, mut handle) = start_worker(tb, &proxy.url(), "list_concurrency = 3").await;
 
     handle.requests.send(find(1, "demo-data", "", "Q1", 100_000)).unwrap();

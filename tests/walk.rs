@@ -7,33 +7,17 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::{Action, Gate, Proxy, RequestHead};
+use common::walked::{self, keys_of};
 use common::*;
 use s3lease::credentials::mfa::GivenCode;
 use s3lease::s3::walk::{Target, WalkOptions, walk};
-
-async fn keys_of(target: Target, prefix: &str, concurrency: usize) -> Vec<String> {
-    let mut pages = walk(target, prefix.to_string(), WalkOptions { concurrency, ahead: 2 });
-    let mut keys = Vec::new();
-    while let Some(page) = pages.recv().await {
-        keys.extend(page.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|o| o.key));
-    }
-    keys
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn folders_are_listed_side_by_side_and_the_keys_are_the_plain_listings() {
     let tb = testbed();
     let gate = Gate::new();
-    let held = gate.clone();
     // Flat listings (no delimiter) are the folders' ranges: hold each one's first page.
-    let proxy = Proxy::start(tb.endpoint(), move |r: &RequestHead| {
-        let range = r.is_list_objects_v2() && r.query_param("delimiter").is_none();
-        if range && !r.has_query_key("continuation-token") && !held.is_released() {
-            Action::hold(&held)
-        } else {
-            Action::Forward
-        }
-    });
+    let proxy = walked::holding_first_pages(tb.endpoint(), &gate);
     let (_dir, mut manager) = session_manager(tb, &proxy.url(), "").await;
     let session = manager.start("auditor", &mut GivenCode::new(None, "none needed")).await.unwrap();
     let target = |endpoint: &str| Target {

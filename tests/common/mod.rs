@@ -8,6 +8,7 @@ pub mod hostile;
 pub mod proxy;
 pub mod styled;
 pub mod tmux;
+pub mod walked;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
