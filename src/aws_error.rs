@@ -51,6 +51,9 @@ pub struct AwsError {
     pub bucket: Option<String>,
     /// Who asked, as IAM names it (`assumed-role/Auditor/audit-session`).
     pub principal: Option<String>,
+    /// The bucket's region, when S3 refused the request as sent to the wrong one (a redirect,
+    /// or a signature scoped to another region): the request can be sent again there.
+    pub bucket_region: Option<String>,
 }
 
 impl std::error::Error for AwsError {}
@@ -68,6 +71,7 @@ impl AwsError {
             resource: None,
             bucket: None,
             principal: None,
+            bucket_region: None,
         }
     }
 
@@ -129,13 +133,19 @@ impl AwsError {
                 let message =
                     service.err().message().map(str::to_string).or_else(|| body.and_then(|b| xml_text(b, "Message")));
                 let kind = classify(code.as_deref(), status, operation);
+                let bucket_region = wrong_region(status, code.as_deref(), service.raw());
                 let message = message.unwrap_or_else(|| match kind {
                     AwsErrorKind::ExpiredToken => "the security token has expired".to_string(),
                     AwsErrorKind::AccessDenied => "access denied".to_string(),
                     AwsErrorKind::NotFound => "not found".to_string(),
                     _ => format!("HTTP {status}"),
                 });
-                AwsError { code, status: Some(status), ..AwsError::new(kind, operation, endpoint, message) }
+                AwsError {
+                    code,
+                    status: Some(status),
+                    bucket_region,
+                    ..AwsError::new(kind, operation, endpoint, message)
+                }
             }
             SdkError::TimeoutError(_) => {
                 AwsError::new(AwsErrorKind::Timeout, operation, endpoint, "the request timed out")
@@ -159,6 +169,18 @@ impl AwsError {
             _ => AwsError::new(AwsErrorKind::Other, operation, endpoint, DisplayErrorContext(err).to_string()),
         }
     }
+}
+
+/// The region S3 names when it refuses a request for going to the wrong one. S3 sends
+/// `x-amz-bucket-region` with these refusals: a 301 `PermanentRedirect` (or 307 while a new
+/// bucket's DNS settles) from regional endpoints, and a 400 `AuthorizationHeaderMalformed` when
+/// the signature's scope names another region. Other answers carry the header too (HeadBucket's
+/// 403), but there resending elsewhere would not help.
+fn wrong_region(status: u16, code: Option<&str>, raw: &HttpResponse) -> Option<String> {
+    let redirected = matches!(status, 301 | 307)
+        || matches!(code, Some("PermanentRedirect" | "TemporaryRedirect" | "AuthorizationHeaderMalformed"));
+    let region = raw.headers().get("x-amz-bucket-region")?.trim();
+    (redirected && !region.is_empty()).then(|| region.to_string())
 }
 
 /// The innermost error of the chain: the SDK's outer layers say only "response error".
@@ -312,6 +334,27 @@ mod tests {
         assert_eq!(classify(None, 403, "AssumeRole"), AwsErrorKind::AccessDenied);
         assert_eq!(classify(Some("SlowDown"), 503, "ListObjectsV2"), AwsErrorKind::Throttling);
         assert_eq!(classify(Some("PackedPolicyTooLarge"), 400, "AssumeRole"), AwsErrorKind::PackedPolicyTooLarge);
+    }
+
+    #[test]
+    fn only_a_refusal_for_the_wrong_region_names_where_to_go() {
+        let answer = |status: u16, region: Option<&str>| {
+            let status = aws_smithy_runtime_api::http::StatusCode::try_from(status).expect("valid status");
+            let mut raw = HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty());
+            if let Some(region) = region {
+                raw.headers_mut().insert("x-amz-bucket-region", region.to_string());
+            }
+            raw
+        };
+        let eu = Some("eu-west-1");
+        assert_eq!(wrong_region(301, Some("PermanentRedirect"), &answer(301, eu)).as_deref(), eu);
+        // HEAD answers have no body, so no code.
+        assert_eq!(wrong_region(301, None, &answer(301, eu)).as_deref(), eu);
+        assert_eq!(wrong_region(307, None, &answer(307, eu)).as_deref(), eu);
+        assert_eq!(wrong_region(400, Some("AuthorizationHeaderMalformed"), &answer(400, eu)).as_deref(), eu);
+        assert_eq!(wrong_region(403, Some("AccessDenied"), &answer(403, eu)), None, "a denial is no redirect");
+        assert_eq!(wrong_region(301, Some("PermanentRedirect"), &answer(301, None)), None, "nowhere named");
+        assert_eq!(wrong_region(301, None, &answer(301, Some(" "))), None);
     }
 
     #[test]

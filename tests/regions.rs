@@ -1,9 +1,13 @@
 //! A bucket in another region is listed through a client for its region, not refused: the
 //! requests for it are signed for that region (the SigV4 credential scope says which).
+//!
+//! moto answers a request for any bucket whatever region it was signed for; S3 does not. The
+//! proxy plays S3's part: a request for `demo-eu` signed for another region gets S3's 301
+//! `PermanentRedirect` with `x-amz-bucket-region`, and never reaches moto.
 
 mod common;
 
-use common::proxy::Proxy;
+use common::proxy::{Action, Canned, Outcome, Proxy, RequestHead};
 use common::*;
 use s3lease::worker::{self, Request, RequestId, Response};
 
@@ -11,6 +15,43 @@ use s3lease::worker::{self, Request, RequestId, Response};
 fn signed_region(authorization: &str) -> Option<&str> {
     let scope = authorization.split("Credential=").nth(1)?.split(',').next()?;
     scope.split('/').nth(2)
+}
+
+const EU_BUCKET: &str = "/demo-eu";
+const EU: &str = "eu-west-1";
+
+/// S3's answer to a request for a bucket in another region than the one it was signed for.
+fn s3_redirects(request: &RequestHead) -> Action {
+    let for_eu = request.path() == EU_BUCKET || request.path().starts_with(&format!("{EU_BUCKET}/"));
+    let region = request.header("authorization").and_then(signed_region);
+    if !for_eu || region.is_none_or(|r| r == EU) {
+        return Action::Forward;
+    }
+    let body = if request.method.eq_ignore_ascii_case("HEAD") {
+        String::new()
+    } else {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PermanentRedirect</Code><Message>The bucket you \
+         are attempting to access must be addressed using the specified endpoint. Please send all future requests \
+         to this endpoint.</Message><Endpoint>s3.eu-west-1.amazonaws.com</Endpoint><Bucket>demo-eu</Bucket>\
+         <RequestId>proxy</RequestId></Error>"
+            .to_string()
+    };
+    Action::respond(Canned::new(301, body).header("Content-Type", "application/xml").header("x-amz-bucket-region", EU))
+}
+
+/// The signed regions of the ListObjectsV2 requests, each with whether moto answered it (true)
+/// or the proxy refused it as S3 would (false).
+fn listings(proxy: &Proxy) -> Vec<(String, bool)> {
+    proxy
+        .requests()
+        .iter()
+        .filter(|s| s.request.is_list_objects_v2())
+        .filter_map(|s| {
+            let region = s.request.header("authorization").and_then(signed_region)?.to_string();
+            let forwarded = matches!(proxy.outcome(s.seq), Some(Outcome::Forwarded { .. }));
+            Some((region, forwarded))
+        })
+        .collect()
 }
 
 fn regions_for(proxy: &Proxy, path_prefix: &str) -> Vec<String> {
@@ -25,7 +66,7 @@ fn regions_for(proxy: &Proxy, path_prefix: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worker_lists_a_bucket_with_a_client_for_its_region() {
     let tb = testbed();
-    let proxy = Proxy::forwarding(tb.endpoint());
+    let proxy = Proxy::start(tb.endpoint(), s3_redirects);
     let (_dir, manager) = session_manager(tb, &proxy.url(), "").await;
     let mut worker = worker::spawn(manager);
     for (id, bucket) in [(1, "demo-eu"), (2, "demo-data")] {
@@ -43,15 +84,15 @@ async fn the_worker_lists_a_bucket_with_a_client_for_its_region() {
         let page = result.unwrap_or_else(|f| panic!("{bucket}: {}", f.message));
         assert!(!page.objects.is_empty() || !page.prefixes.is_empty(), "{bucket} has entries");
     }
-    let eu = regions_for(&proxy, "/demo-eu");
-    assert!(eu.iter().any(|r| r == "eu-west-1"), "demo-eu listed with eu-west-1 signatures: {eu:?}");
-    let listing: Vec<String> = proxy
+    let eu = regions_for(&proxy, EU_BUCKET);
+    assert!(eu.iter().any(|r| r == EU), "demo-eu listed with eu-west-1 signatures: {eu:?}");
+    let eu_listings: Vec<(String, bool)> = proxy
         .requests()
         .iter()
-        .filter(|s| s.request.path().starts_with("/demo-eu") && s.request.is_list_objects_v2())
-        .filter_map(|s| s.request.header("authorization").and_then(signed_region).map(str::to_string))
+        .filter(|s| s.request.path().starts_with(EU_BUCKET) && s.request.is_list_objects_v2())
+        .filter_map(|s| s.request.header("authorization").and_then(signed_region).map(|r| (r.to_string(), true)))
         .collect();
-    assert_eq!(listing, ["eu-west-1"], "the listing itself went to the bucket's region");
+    assert_eq!(eu_listings, [(EU.to_string(), true)], "the region was looked up first, so the listing went there");
     let home = regions_for(&proxy, "/demo-data");
     assert!(!home.is_empty() && home.iter().all(|r| r == "us-east-1"), "demo-data stays in us-east-1: {home:?}");
 
@@ -65,17 +106,31 @@ async fn the_worker_lists_a_bucket_with_a_client_for_its_region() {
 }
 
 #[test]
-fn ls_signs_for_the_buckets_region_too() {
+fn ls_guesses_the_home_region_and_follows_s3s_redirect_to_the_buckets() {
     let tb = testbed();
-    let proxy = Proxy::forwarding(tb.endpoint());
+    let proxy = Proxy::start(tb.endpoint(), s3_redirects);
     let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
     let run = sb.run(&["ls", "--identity", "auditor", "s3://demo-eu/"]).ok();
     assert!(run.stdout.contains("PRE eu/"), "{}", run.stdout);
-    let listing: Vec<String> = proxy
-        .requests()
-        .iter()
-        .filter(|s| s.request.is_list_objects_v2())
-        .filter_map(|s| s.request.header("authorization").and_then(signed_region).map(str::to_string))
-        .collect();
-    assert_eq!(listing, ["eu-west-1"]);
+    // One refused guess, then the listing in the bucket's region; no lookup before either.
+    assert_eq!(listings(&proxy), [("us-east-1".to_string(), false), (EU.to_string(), true)]);
+    let s3_requests: Vec<String> =
+        proxy.requests().iter().filter(|s| s.is_s3()).map(|s| format!("{} {}", s.method, s.target)).collect();
+    assert_eq!(s3_requests.len(), 2, "no HeadBucket: {s3_requests:?}");
+
+    let run = sb.run(&["ls", "--recursive", "--identity", "auditor", "s3://demo-eu/"]).ok();
+    assert!(run.stdout.lines().any(|l| l.contains("eu/")), "{}", run.stdout);
+}
+
+#[test]
+fn ls_of_a_bucket_in_the_home_region_is_one_round_trip_to_s3() {
+    let tb = testbed();
+    let proxy = Proxy::start(tb.endpoint(), s3_redirects);
+    let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
+    let run = sb.run(&["ls", "--identity", "auditor", "s3://demo-data/"]).ok();
+    assert!(!run.stdout.is_empty(), "demo-data has entries");
+    let s3_requests: Vec<String> =
+        proxy.requests().iter().filter(|s| s.is_s3()).map(|s| format!("{} {}", s.method, s.target)).collect();
+    assert_eq!(s3_requests.len(), 1, "the first line waits for one S3 request only: {s3_requests:?}");
+    assert_eq!(listings(&proxy), [("us-east-1".to_string(), true)]);
 }

@@ -120,28 +120,55 @@ pub async fn run(session: &Session, regions: &Regions, uri: Option<S3Uri>, opts:
     };
 
     let base = if recursive { 0 } else { uri.prefix.rfind('/').map_or(0, |i| i + 1) };
-    let client = regions.client_for(session, &uri.bucket).await;
     let failed = |e: AwsError| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref()));
-    if recursive {
-        let target = walk::Target { client, endpoint, bucket: uri.bucket };
-        let walk_opts = walk::WalkOptions { concurrency: opts.concurrency, ..walk::WalkOptions::default() };
-        let mut pages = walk::walk(target, uri.prefix, walk_opts);
-        while let Some(objects) = pages.recv().await {
-            let objects = objects.map_err(failed)?;
-            if !super::emit(|out| write_entries(out, &[], &objects, base, json))? {
-                break;
-            }
+    let start = |client: aws_sdk_s3::Client| {
+        if recursive {
+            let target = walk::Target { client, endpoint: endpoint.clone(), bucket: uri.bucket.clone() };
+            let walk_opts = walk::WalkOptions { concurrency: opts.concurrency, ..walk::WalkOptions::default() };
+            Listing::Walk(walk::walk(target, uri.prefix.clone(), walk_opts))
+        } else {
+            Listing::Level(one_level(client, endpoint.clone(), uri.clone()))
         }
-    } else {
-        let mut pages = one_level(client, endpoint, uri);
-        while let Some(page) = pages.recv().await {
-            let page = page.map_err(failed)?;
-            if !super::emit(|out| write_entries(out, &page.prefixes, &page.objects, base, json))? {
-                break;
+    };
+    // Guessed rather than looked up: a lookup would cost a round trip before the first line.
+    let mut client = regions.guess(session, &uri.bucket);
+    let mut pages = start(client.clone());
+    // One resend: a server naming a different region each time must not be chased forever.
+    let mut may_move = true;
+    while let Some(page) = pages.recv().await {
+        let (prefixes, objects) = match page {
+            Err(e) if may_move && e.bucket_region.is_some() => {
+                let moved = e.bucket_region.as_deref().and_then(|r| regions.learn(session, &uri.bucket, r, &client));
+                let Some(moved) = moved else { return Err(failed(e)) };
+                tracing::debug!(bucket = %uri.bucket, "listing again in the bucket's region");
+                (client, may_move) = (moved, false);
+                pages = start(client.clone());
+                continue;
             }
+            page => page.map_err(failed)?,
+        };
+        // Past the first page the region is settled.
+        may_move = false;
+        if !super::emit(|out| write_entries(out, &prefixes, &objects, base, json))? {
+            break;
         }
     }
     Ok(())
+}
+
+/// A listing's pages as (sub-prefixes, objects), whichever way it is walked.
+enum Listing {
+    Walk(mpsc::Receiver<Result<Vec<Object>, AwsError>>),
+    Level(mpsc::Receiver<Result<Page, AwsError>>),
+}
+
+impl Listing {
+    async fn recv(&mut self) -> Option<Result<(Vec<String>, Vec<Object>), AwsError>> {
+        match self {
+            Listing::Walk(rx) => Some(rx.recv().await?.map(|objects| (Vec::new(), objects))),
+            Listing::Level(rx) => Some(rx.recv().await?.map(|page| (page.prefixes, page.objects))),
+        }
+    }
 }
 
 /// One level of `uri`, page after page, the next fetched while this one is written.

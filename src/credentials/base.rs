@@ -57,11 +57,21 @@ pub async fn load(
             (provider.provide_credentials().await, format!("AWS profile `{name}`"))
         }
         None => {
-            let provider = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-                .region(region)
-                .build()
-                .await;
-            (provider.provide_credentials().await, "the AWS default credential chain".to_string())
+            // The chain's first link, asked alone: building the whole chain builds its web
+            // identity STS client, which loads the system's root certificates (~25 ms) before
+            // the environment's keys are even read.
+            let from_env = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+            let result = match from_env.provide_credentials().await {
+                Ok(credentials) => Ok(credentials),
+                Err(_) => {
+                    let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                        .region(region)
+                        .build()
+                        .await;
+                    chain.provide_credentials().await
+                }
+            };
+            (result, "the AWS default credential chain".to_string())
         }
     };
     let mut credentials = result.map_err(|e| Error::Credentials {

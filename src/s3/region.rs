@@ -1,6 +1,10 @@
 //! Buckets live in regions, and S3 answers a request signed for the wrong one with a redirect.
 //! Each bucket's region is looked up once (HeadBucket's `x-amz-bucket-region`, which S3 sends
 //! even on a redirect or a denial) and requests then go through a client for that region.
+//!
+//! A one-shot command cannot amortise that lookup, so it guesses instead ([`Regions::guess`]):
+//! most buckets live in the configured region, and S3's refusal of a wrong guess names the
+//! right one ([`Regions::learn`]), as the AWS CLI's redirect handling does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,9 +62,35 @@ impl Regions {
 
     /// A client for the session's identity in the bucket's region.
     pub async fn client_for(&self, session: &Session, bucket: &str) -> aws_sdk_s3::Client {
-        let default = self.aws.region.as_ref();
-        match self.region_of(session, bucket).await {
-            Some(region) if region != default => {
+        let region = self.region_of(session, bucket).await;
+        self.client_in(session, region)
+    }
+
+    /// A client for the bucket's region if it is known, else for the configured one; no request.
+    pub fn guess(&self, session: &Session, bucket: &str) -> aws_sdk_s3::Client {
+        self.client_in(session, self.cached(bucket))
+    }
+
+    /// Records the region S3 named for `bucket` (see [`crate::aws_error::AwsError::bucket_region`])
+    /// and returns a client for it, or `None` if the guess was already that region: sending
+    /// again would be refused again.
+    pub fn learn(
+        &self,
+        session: &Session,
+        bucket: &str,
+        region: &str,
+        guessed: &aws_sdk_s3::Client,
+    ) -> Option<aws_sdk_s3::Client> {
+        if guessed.config().region().map(|r| r.as_ref()) == Some(region) {
+            return None;
+        }
+        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).insert(bucket.to_string(), region.to_string());
+        Some(self.client_in(session, Some(region.to_string())))
+    }
+
+    fn client_in(&self, session: &Session, region: Option<String>) -> aws_sdk_s3::Client {
+        match region {
+            Some(region) if region != self.aws.region.as_ref() => {
                 let key = (session.info.identity.clone(), region.clone());
                 let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
                 clients.entry(key).or_insert_with(|| self.aws.s3(session.lease.clone(), Some(&region))).clone()

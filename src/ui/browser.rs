@@ -4,9 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Row};
 
-use super::{format, theme};
+use super::{format, table, theme};
 use crate::app::listing::{Entry, LoadState, Location};
 use crate::app::{App, Focus, Mode};
 use crate::escape::untrusted;
@@ -103,9 +103,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
         Location::Prefix { .. } => {
             let wide = area.width >= 80;
-            let mut widths = vec![Constraint::Min(20), Constraint::Length(10), Constraint::Length(19)];
-            let mut header =
-                vec![Cell::from("NAME"), Cell::from(Line::from("SIZE").right_aligned()), Cell::from("LAST MODIFIED")];
+            let (mut header, mut widths) = table::object_columns("NAME");
             if wide {
                 widths.push(Constraint::Length(12));
                 header.push(Cell::from("CLASS"));
@@ -113,21 +111,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             (Row::new(header), widths, visible.map(|e| prefix_row(e, l.base(), l.marks.contains(e.key()))).collect())
         }
     };
-    let empty = body.is_empty();
-    let table = Table::new(body, widths)
-        .header(header.style(theme::header()))
-        .block(block)
-        .row_highlight_style(if focused { theme::selected() } else { theme::header() });
-    let mut state = TableState::default().with_selected((!empty).then(|| l.cursor.saturating_sub(l.offset)));
-    frame.render_stateful_widget(table, area, &mut state);
-    if let Some((text, style)) = empty_message(app) {
-        // Below the column header, inside the borders.
-        let body = Rect {
-            x: area.x + 1,
-            y: area.y + 2,
-            width: area.width.saturating_sub(2),
-            height: area.height.saturating_sub(3),
-        };
-        frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
-    }
+    let listing = table::Listing {
+        block,
+        header,
+        widths,
+        rows: body,
+        selected: l.cursor.saturating_sub(l.offset),
+        focused,
+        empty: empty_message(app),
+    };
+    table::render(listing, frame, area);
 }

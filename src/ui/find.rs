@@ -3,11 +3,11 @@
 //! bottom one. Only the rows on screen are built.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Row};
 
-use super::{format, theme};
+use super::{format, table, theme};
 use crate::app::find::{FindState, FindView, MAX_MATCHES};
 use crate::app::{App, Focus};
 use crate::escape::untrusted;
@@ -74,25 +74,16 @@ pub fn render(app: &App, view: &FindView, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let empty = body.is_empty();
-    let header =
-        Row::new(vec![Cell::from("KEY"), Cell::from(Line::from("SIZE").right_aligned()), Cell::from("LAST MODIFIED")]);
-    let widths = [Constraint::Min(20), Constraint::Length(10), Constraint::Length(19)];
-    let table = Table::new(body, widths)
-        .header(header.style(theme::header()))
-        .block(block)
-        .row_highlight_style(if focused { theme::selected() } else { theme::header() });
-    let mut state = TableState::default().with_selected((!empty).then(|| view.cursor.saturating_sub(view.offset)));
-    frame.render_stateful_widget(table, area, &mut state);
-    if empty {
-        let (text, style) = empty_message(view);
-        // Below the column header, inside the borders.
-        let body = Rect {
-            x: area.x + 1,
-            y: area.y + 2,
-            width: area.width.saturating_sub(2),
-            height: area.height.saturating_sub(3),
-        };
-        frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
-    }
+    let empty = body.is_empty().then(|| empty_message(view));
+    let (header, widths) = table::object_columns("KEY");
+    let listing = table::Listing {
+        block,
+        header: Row::new(header),
+        widths,
+        rows: body,
+        selected: view.cursor.saturating_sub(view.offset),
+        focused,
+        empty,
+    };
+    table::render(listing, frame, area);
 }

@@ -15,6 +15,7 @@ mod picker;
 pub mod preview;
 mod session;
 mod status;
+mod table;
 pub mod theme;
 mod transfers;
 
