@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::styled::{highlighted, pens_of, plain, reversed_runs};
+use common::screen::*;
+use common::styled::{pens_of, plain, reversed_runs};
 use common::tmux::{Tmux, popup};
 use common::*;
 use s3lease::testbed::Seed;
@@ -39,84 +40,9 @@ fn session_title(screen: &str) -> String {
         .to_string()
 }
 
-/// The browser's breadcrumb, from its top border: `s3://demo-data/reports/`.
-fn location(screen: &str) -> String {
-    screen
-        .lines()
-        .find_map(|l| l.strip_prefix("┌ s3://"))
-        .and_then(|rest| rest.split(" ─").next())
-        .map(|rest| format!("s3://{rest}"))
-        .unwrap_or_default()
-}
-
-/// The cursor position and progress at the end of the browser's footer: `2 of 2`.
-fn progress(screen: &str) -> String {
-    let footer = screen
-        .lines()
-        .find(|l| l.starts_with("└ sort: "))
-        .map(|l| l.trim_start_matches('└').trim_end_matches(['─', '┘']).trim().to_string())
-        .unwrap_or_default();
-    footer.rsplit_once(" · ").map_or("", |(_, p)| p).trim().to_string()
-}
-
-/// The rows of the browser between the column header and the footer.
-fn rows(screen: &str) -> Vec<String> {
-    screen
-        .lines()
-        .skip_while(|l| !l.starts_with("│NAME"))
-        .skip(1)
-        .take_while(|l| !l.starts_with('└'))
-        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
-/// The first column of every row.
-fn names(screen: &str) -> Vec<String> {
-    rows(screen).iter().filter_map(|r| r.split_whitespace().next().map(str::to_string)).collect()
-}
-
 /// What the browser's body says, its wrapped lines joined and spaces collapsed.
 fn browser_text(screen: &str) -> String {
     rows(screen).join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A labelled line of the session pane (`chain`, `arn`), its value with spaces collapsed.
-fn field(screen: &str, label: &str) -> String {
-    screen
-        .lines()
-        .take_while(|l| !l.starts_with("┌ s3://"))
-        .map(|l| l.trim_start_matches('│').trim_end_matches('│'))
-        .find_map(|l| l.strip_prefix(label).filter(|rest| rest.starts_with(' ')))
-        .map(|rest| rest.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// The last line: a notice or an error on the left, key hints on the right.
-fn status_line(screen: &str) -> String {
-    screen.lines().last().unwrap_or_default().to_string()
-}
-
-/// `expires in 59m 58s (08:10:32 UTC)`, with or without a banner after it, as (seconds
-/// left, clock).
-fn countdown(screen: &str) -> Option<(u64, String)> {
-    let line = screen.lines().find(|l| l.contains("expires in "))?;
-    let text = line.split("expires in ").nth(1)?;
-    let (left, rest) = text.split_once(" (")?;
-    let (clock, _) = rest.split_once(" UTC)")?;
-    let clock_ok = clock.len() == 8
-        && clock.chars().enumerate().all(|(i, c)| if i == 2 || i == 5 { c == ':' } else { c.is_ascii_digit() });
-    let mut seconds = 0;
-    for part in left.split(' ') {
-        let unit = match part.chars().last()? {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-        seconds += unit * part[..part.len() - 1].parse::<u64>().ok()?;
-    }
-    clock_ok.then(|| (seconds, clock.to_string()))
 }
 
 /// The value of a field of the new-identity form: the text after its 15-column label, without
@@ -167,10 +93,6 @@ fn assert_drawn_in(styled: &str, needle: &str, colours: &[&str], bold: bool, wha
 
 fn wait_title(term: &Tmux, want: &str) -> String {
     term.wait_until(&format!("the session title {want:?}"), |s| session_title(s) == want)
-}
-
-fn wait_highlight(term: &Tmux, name: &str) {
-    term.wait_until_styled(&format!("the highlight on {name:?}"), |s| highlighted(s).as_deref() == Some(name));
 }
 
 /// The browser at `at`, listed completely, its cursor at `position` (`2 of 2`).

@@ -11,6 +11,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::proxy::{Action, Gate, Proxy, RequestHead};
+use common::screen::*;
 use common::styled::{Pen, cells, highlighted, plain, reversed_runs};
 use common::tmux::{Tmux, popup};
 use common::*;
@@ -38,77 +39,11 @@ fn tui(sb: &Sandbox, location: Option<&str>) -> Tmux {
 
 // --- Reading the screen -------------------------------------------------------------------
 
-/// The browser's breadcrumb, from its top border: `s3://demo-data/logs/`.
-fn location(screen: &str) -> String {
-    screen
-        .lines()
-        .find_map(|l| l.strip_prefix("┌ s3://"))
-        .and_then(|rest| rest.split(" ─").next())
-        .map(|rest| format!("s3://{rest}"))
-        .unwrap_or_default()
-}
-
-/// The browser's footer without its border: `sort: name ↑ · 3 of 5`.
-fn footer(screen: &str) -> String {
-    screen
-        .lines()
-        .find(|l| l.starts_with("└ sort: "))
-        .map(|l| l.trim_start_matches('└').trim_end_matches(['─', '┘']).trim().to_string())
-        .unwrap_or_default()
-}
-
-/// The cursor position and progress at the end of the footer: `3 of 5`, `1 of 1,000+ loading…`.
-/// Its parts are set apart by ` · ` (or, in older layouts, by runs of spaces).
-fn progress(screen: &str) -> String {
-    let footer = footer(screen);
-    let last = footer.rsplit_once(" · ").or_else(|| footer.rsplit_once("  ")).map_or("", |(_, p)| p);
-    last.trim().to_string()
-}
-
-/// The rows of the browser between the column header and the footer.
-fn rows(screen: &str) -> Vec<String> {
-    screen
-        .lines()
-        .skip_while(|l| !l.starts_with("│NAME"))
-        .skip(1)
-        .take_while(|l| !l.starts_with('└'))
-        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
-/// The first column of every row.
-fn names(screen: &str) -> Vec<String> {
-    rows(screen).iter().filter_map(|r| r.split_whitespace().next().map(str::to_string)).collect()
-}
-
 /// The row of the entry `name`, e.g. `demo-eu   eu-west-1   2026-...`.
 fn row<'a>(rows: &'a [String], name: &str) -> &'a str {
     rows.iter()
         .find(|r| r.split_whitespace().next() == Some(name))
         .unwrap_or_else(|| panic!("no row {name:?} in {rows:#?}"))
-}
-
-/// A labelled line of the session pane (`chain`, `arn`), its value with spaces collapsed.
-fn field(screen: &str, label: &str) -> String {
-    let session: Vec<&str> = screen.lines().take_while(|l| !l.starts_with("┌ s3://")).collect();
-    session
-        .iter()
-        .map(|l| l.trim_start_matches('│').trim_end_matches('│'))
-        .find_map(|l| l.strip_prefix(label).filter(|rest| rest.starts_with(' ')))
-        .map(|rest| rest.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// The last line: a notice or an error on the left, key hints on the right.
-fn status_line(screen: &str) -> String {
-    screen.lines().last().unwrap_or_default().to_string()
-}
-
-/// Waits until the highlighted row is `name` (the bar is reverse video, so only the styled
-/// screen shows it).
-fn wait_highlight(term: &Tmux, name: &str) {
-    term.wait_until_styled(&format!("the highlight on {name:?}"), |s| highlighted(s).as_deref() == Some(name));
 }
 
 fn wait_progress(term: &Tmux, want: &str) -> String {
@@ -123,27 +58,6 @@ fn wait_location(term: &Tmux, want: &str) -> String {
 fn wait_complete(term: &Tmux, total: &str) -> String {
     let suffix = format!(" of {total}");
     term.wait_until(&format!("a complete listing of {total}"), |s| progress(s).ends_with(&suffix))
-}
-
-/// `expires in 59m 58s (08:10:32 UTC)` (or `1h 00m`, or `42s`) as (seconds left, clock).
-fn countdown(screen: &str) -> Option<(u64, String)> {
-    let line = screen.lines().find(|l| l.contains("expires in "))?;
-    let text = line.split("expires in ").nth(1)?.trim_end_matches(['│', ' ']);
-    let (left, clock) = text.split_once(" (")?;
-    let clock = clock.strip_suffix(" UTC)")?;
-    let clock_ok = clock.len() == 8
-        && clock.chars().enumerate().all(|(i, c)| if i == 2 || i == 5 { c == ':' } else { c.is_ascii_digit() });
-    let mut seconds = 0;
-    for part in left.split(' ') {
-        let unit = match part.chars().last()? {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-        seconds += unit * part[..part.len() - 1].parse::<u64>().ok()?;
-    }
-    clock_ok.then(|| (seconds, clock.to_string()))
 }
 
 /// The tty flags `stty -a` printed after the program exited.

@@ -6,6 +6,7 @@
 
 pub mod hostile;
 pub mod proxy;
+pub mod screen;
 pub mod styled;
 pub mod tmux;
 pub mod walked;
