@@ -29,6 +29,16 @@ pub fn retry_config() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF)
 }
 
+/// `connect_timeout` and `read_timeout` from the settings. The read timeout covers the wait for
+/// an answer's head only: downloads guard each piece of the body themselves (see
+/// `transfer::download`), and other bodies are bounded by the SDK's stalled-stream check.
+pub fn timeout_config(settings: &Settings) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.read_timeout)
+        .build()
+}
+
 #[derive(Clone, Debug)]
 pub struct AwsContext {
     base: SdkConfig,
@@ -48,6 +58,7 @@ impl AwsContext {
         let base = aws_config::defaults(BehaviorVersion::latest())
             .region(region.clone())
             .retry_config(retry_config())
+            .timeout_config(timeout_config(settings))
             .no_credentials()
             .load()
             .await;

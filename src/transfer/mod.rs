@@ -42,6 +42,7 @@
 pub mod delete;
 pub mod download;
 pub mod error;
+pub mod integrity;
 pub mod path;
 pub mod progress;
 pub mod renew;
@@ -57,6 +58,7 @@ pub use download::{
     download_prefix, partial_etag_path, partial_path,
 };
 pub use error::{TransferError, TransferErrorKind, TransferOp};
+pub use integrity::{Check, Mismatch};
 pub use path::{folder_of, local_path_for};
 pub use progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
 pub use renew::Renewal;
