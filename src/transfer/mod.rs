@@ -33,6 +33,10 @@
 //! - `renewal`: a [`Renewal`] that gets new credentials when S3 answers `ExpiredToken`; the
 //!   transfer then carries on from where it stopped (see [`renew`]).
 //!
+//! A download takes its name only once checked against the object ([`integrity`]: a flexible
+//! checksum, the ETag's MD5, or the size S3 gives), after one more try from the start if the
+//! first file was wrong; its body is timed piece by piece with the client's read timeout.
+//!
 //! Errors ([`TransferError`]) name the operation, bucket, key, local path and the cause: an
 //! [`AwsError`](crate::aws_error::AwsError) for S3 and network failures, the file and the
 //! action for local I/O. Batch operations report per file ([`FileResult`]) and go on past
