@@ -150,17 +150,22 @@ impl AwsError {
             SdkError::TimeoutError(_) => {
                 AwsError::new(AwsErrorKind::Timeout, operation, endpoint, "the request timed out")
             }
-            SdkError::DispatchFailure(failure) => {
-                let kind = if failure.is_timeout() { AwsErrorKind::Timeout } else { AwsErrorKind::Network };
-                AwsError::new(kind, operation, endpoint, DisplayErrorContext(err).to_string())
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                AwsError::new(AwsErrorKind::Timeout, operation, endpoint, timed_out(&timeout_cause(err), endpoint))
+            }
+            SdkError::DispatchFailure(_) => {
+                AwsError::new(AwsErrorKind::Network, operation, endpoint, DisplayErrorContext(err).to_string())
             }
             SdkError::ResponseError(response) => {
                 let status = response.raw().status().as_u16();
+                let innermost = cause(err);
                 let (kind, message) = match find_source::<IncompleteXml>(err) {
                     Some(cut) => (AwsErrorKind::BadResponse, cut.to_string()),
+                    // The SDK's stalled-stream check, whose grace period follows read_timeout.
+                    None if innermost.contains("minimum throughput") => (AwsErrorKind::Timeout, stalled(endpoint)),
                     None => match classify(None, status, operation) {
                         // The body broke off, or was not what the status promised.
-                        AwsErrorKind::Other => (AwsErrorKind::BadResponse, cause(err)),
+                        AwsErrorKind::Other => (AwsErrorKind::BadResponse, innermost),
                         kind => (kind, format!("unreadable response (HTTP {status})")),
                     },
                 };
@@ -181,6 +186,43 @@ fn wrong_region(status: u16, code: Option<&str>, raw: &HttpResponse) -> Option<S
         || matches!(code, Some("PermanentRedirect" | "TemporaryRedirect" | "AuthorizationHeaderMalformed"));
     let region = raw.headers().get("x-amz-bucket-region")?.trim();
     (redirected && !region.is_empty()).then(|| region.to_string())
+}
+
+/// What a timeout of the HTTP client means, from its innermost error (`HTTP read timeout
+/// occurred after 1s`, `HTTP connect timeout occurred after 10s`).
+fn timed_out(cause: &str, endpoint: &str) -> String {
+    let setting = if cause.contains("connect") { "connect_timeout" } else { "read_timeout" };
+    let after = cause.rsplit_once(" after ").map_or(cause, |(_, after)| after.trim());
+    timeout_message(setting, after, endpoint)
+}
+
+/// Which setting ran out (`read_timeout`, `connect_timeout`), at what value, and how to change it.
+pub fn timeout_message(setting: &str, after: &str, endpoint: &str) -> String {
+    let waited = if setting == "connect_timeout" { "no connection" } else { "no answer" };
+    format!(
+        "{waited} within {after} (the {setting} setting); raise {setting} under [settings] in the config if {endpoint} is just slow, else check the network and the endpoint"
+    )
+}
+
+/// An answer whose body stopped coming part-way, for longer than `read_timeout` (at most 20 s).
+fn stalled(endpoint: &str) -> String {
+    format!(
+        "the answer stopped part-way and sent nothing more within the read_timeout setting (at most 20s for a page); check the network and {endpoint}, or raise read_timeout under [settings] if it is just slow"
+    )
+}
+
+/// The HTTP client's timeout error in the chain (`HTTP read timeout occurred after 1s`): its
+/// own source, and the innermost error, say only "timed out".
+fn timeout_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if text.contains("timeout occurred after") {
+            return text;
+        }
+        current = e.source();
+    }
+    cause(err)
 }
 
 /// The innermost error of the chain: the SDK's outer layers say only "response error".
@@ -409,5 +451,24 @@ mod tests {
             e.to_string(),
             "cannot reach http://127.0.0.1:1 for AssumeRole: connection refused; check endpoint_url and the network"
         );
+    }
+
+    #[test]
+    fn timeouts_name_the_setting_its_value_and_the_fix() {
+        let e = AwsError::new(
+            AwsErrorKind::Timeout,
+            "ListObjectsV2",
+            "http://127.0.0.1:1",
+            timed_out("HTTP read timeout occurred after 1s", "http://127.0.0.1:1"),
+        )
+        .on("s3://b/p/");
+        assert_eq!(
+            e.to_string(),
+            "ListObjectsV2 on s3://b/p/ to http://127.0.0.1:1 timed out: no answer within 1s (the read_timeout \
+             setting); raise read_timeout under [settings] in the config if http://127.0.0.1:1 is just slow, else \
+             check the network and the endpoint"
+        );
+        let connect = timed_out("HTTP connect timeout occurred after 10s", "http://e");
+        assert!(connect.starts_with("no connection within 10s (the connect_timeout setting); raise connect_timeout"));
     }
 }

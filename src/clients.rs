@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -50,6 +51,26 @@ fn plain_http_client(settings: &Settings) -> Option<SharedHttpClient> {
     Some(aws_smithy_http_client::Builder::new().tls_provider(provider).tls_context(context).build_https())
 }
 
+/// `connect_timeout` and `read_timeout` from the settings. The read timeout covers the wait for
+/// an answer's head only: downloads guard each piece of the body themselves (see
+/// `transfer::download`), and other bodies are bounded by the SDK's stalled-stream check.
+pub fn timeout_config(settings: &Settings) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.read_timeout)
+        .build()
+}
+
+/// The SDK's own grace period for a body that stops coming (under 1 byte a second).
+const SDK_STALL_GRACE: Duration = Duration::from_secs(20);
+
+/// A listing's body that stops mid-way is given up on after `read_timeout` too, when that is
+/// shorter than the SDK's 20 s; a longer `read_timeout` is for slow starts, and a body that
+/// sends nothing for 20 s is not slow but stuck.
+pub fn stalled_stream_config(settings: &Settings) -> StalledStreamProtectionConfig {
+    StalledStreamProtectionConfig::enabled().grace_period(settings.read_timeout.min(SDK_STALL_GRACE)).build()
+}
+
 #[derive(Clone, Debug)]
 pub struct AwsContext {
     base: SdkConfig,
@@ -72,6 +93,8 @@ impl AwsContext {
         let base = aws_config::defaults(BehaviorVersion::latest())
             .region(region.clone())
             .retry_config(retry_config())
+            .timeout_config(timeout_config(settings))
+            .stalled_stream_protection(stalled_stream_config(settings))
             .no_credentials()
             .load()
             .await;

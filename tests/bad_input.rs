@@ -700,6 +700,21 @@ fn table() -> Vec<Case> {
             &["[settings] key `list_concurrency`", "is -3; it must be between 1 and 64", "list_concurrency = 8"],
         ),
         config_case(
+            "read_timeout \"30\"",
+            "[settings]\nread_timeout = \"30\"\n",
+            &["read_timeout", "line 2", "`30` is not a duration", "no unit"],
+        ),
+        config_case(
+            "read_timeout of zero",
+            "[settings]\nread_timeout = \"0s\"\n",
+            &["[settings] key `read_timeout`", "is 0s; it must be between 1s and 1h", "read_timeout = \"1m\""],
+        ),
+        config_case(
+            "connect_timeout past the limit",
+            "[settings]\nconnect_timeout = \"2h\"\n",
+            &["[settings] key `connect_timeout`", "is 2h; it must be between 1s and 1h", "connect_timeout = \"5s\""],
+        ),
+        config_case(
             "allow_short_durations without an endpoint",
             "[settings]\nallow_short_durations = true\n",
             &["[settings] key `allow_short_durations`", "set endpoint_url or sts_endpoint_url"],
@@ -1022,6 +1037,9 @@ fn field(label: &str) -> Option<&'static str> {
         }
         "list_concurrency negative" | "list_concurrency of zero" => "[settings] key `list_concurrency`",
         "list_concurrency as a string" => "list_concurrency = \"8\"",
+        "read_timeout \"30\"" => "read_timeout = \"30\"",
+        "read_timeout of zero" => "[settings] key `read_timeout`",
+        "connect_timeout past the limit" => "[settings] key `connect_timeout`",
         "transfer_concurrency as a float" => "transfer_concurrency = 1.5",
         "allow_short_durations without an endpoint" => "[settings] key `allow_short_durations`",
         "endpoint_url without a scheme" | "endpoint_url with only a scheme" => "[settings] key `endpoint_url`",

@@ -27,10 +27,27 @@ pub struct Settings {
     pub transfer_concurrency: usize,
     /// Folders a recursive listing lists at once (1: page after page).
     pub list_concurrency: usize,
+    /// How long an answer may keep s3lease waiting: for its first byte, and between two
+    /// pieces of a download's body. Past it the call is retried, then reported.
+    pub read_timeout: Duration,
+    /// How long opening a connection to an endpoint may take.
+    pub connect_timeout: Duration,
 }
 
 /// More requests than this at once gain nothing on one link and only invite throttling.
 pub const MAX_CONCURRENCY: usize = 64;
+
+/// The AWS CLI's read timeout. S3 answers a request within a second or two, but a
+/// ListObjectsV2 page of a huge bucket or a busy S3-compatible store can take tens of seconds
+/// to start answering; a minute reports a hung server without cutting off a slow one.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Shorter than the AWS CLI's 60 s: a reachable endpoint completes the handshake in well under
+/// a second, and 5 s still covers the kernel's first two SYN retransmissions (at 1 s and 3 s)
+/// on a lossy link, while a black-holed endpoint is reported after its five attempts in under
+/// half a minute, not five minutes.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longer than this is no timeout at all: the UI would look frozen.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -47,6 +64,8 @@ impl Default for Settings {
             read_only: false,
             transfer_concurrency: 4,
             list_concurrency: 8,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         }
     }
 }
@@ -76,6 +95,8 @@ pub(crate) struct RawSettings {
     read_only: Option<bool>,
     transfer_concurrency: Option<i64>,
     list_concurrency: Option<i64>,
+    read_timeout: Option<HumanDuration>,
+    connect_timeout: Option<HumanDuration>,
 }
 
 fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
@@ -104,6 +125,23 @@ fn concurrency(key: &str, value: Option<i64>, default: usize) -> Result<usize, (
     }
 }
 
+fn timeout(key: &str, value: Option<HumanDuration>, default: Duration) -> Result<Duration, (String, String)> {
+    use crate::duration::Compact;
+    let Some(HumanDuration(value)) = value else { return Ok(default) };
+    if value.is_zero() || value > MAX_TIMEOUT {
+        return Err((
+            key.to_string(),
+            format!(
+                "is {}; it must be between 1s and {}: write e.g. {key} = \"{}\"",
+                Compact(value),
+                Compact(MAX_TIMEOUT),
+                Compact(default)
+            ),
+        ));
+    }
+    Ok(value)
+}
+
 impl RawSettings {
     /// Returns the settings, or the offending key and a message naming the limit and the fix.
     pub(crate) fn resolve(self) -> Result<Settings, (String, String)> {
@@ -125,6 +163,8 @@ impl RawSettings {
                 d.transfer_concurrency,
             )?,
             list_concurrency: concurrency("list_concurrency", self.list_concurrency, d.list_concurrency)?,
+            read_timeout: timeout("read_timeout", self.read_timeout, d.read_timeout)?,
+            connect_timeout: timeout("connect_timeout", self.connect_timeout, d.connect_timeout)?,
         };
         if settings.critical_before > settings.warn_before {
             return Err((

@@ -43,6 +43,25 @@ auto_refresh = false
     assert_eq!(s.critical_before.as_secs(), 90);
     assert_eq!(s.refresh_before.as_secs(), 900);
     assert!(!s.auto_refresh);
+    assert_eq!(s.read_timeout, crate::config::settings::DEFAULT_READ_TIMEOUT, "unset: the default");
+}
+
+#[test]
+fn timeouts_parse_and_are_bounded() {
+    let catalog = load("[settings]\nread_timeout = \"1s\"\nconnect_timeout = \"2m\"\n").unwrap();
+    assert_eq!(catalog.settings.read_timeout.as_secs(), 1);
+    assert_eq!(catalog.settings.connect_timeout.as_secs(), 120);
+    let e = error("[settings]\nread_timeout = \"0s\"\n");
+    assert!(
+        e.contains(
+            "[settings] key `read_timeout`: is 0s; it must be between 1s and 1h: write e.g. read_timeout = \"1m\""
+        ),
+        "{e}"
+    );
+    let e = error("[settings]\nconnect_timeout = \"2h\"\n");
+    assert!(e.contains("[settings] key `connect_timeout`: is 2h; it must be between 1s and 1h"), "{e}");
+    let e = error("[settings]\nread_timeout = \"30\"\n");
+    assert!(e.contains("read_timeout") && e.contains("`30` is not a duration"), "{e}");
 }
 
 #[test]
@@ -244,6 +263,8 @@ fn the_example_config_parses_and_documents_every_key() {
         "read_only",
         "transfer_concurrency",
         "list_concurrency",
+        "read_timeout",
+        "connect_timeout",
         "profile",
         "source",
         "duration",

@@ -6,9 +6,15 @@
 //! object the bytes came from: a resumed download sends it as `If-Match`, so bytes of a
 //! changed object are never spliced onto the old ones.
 //!
-//! A body that breaks off mid-way, or a GET refused because the credentials expired (with a
-//! [`Renewal`] to get new ones), is picked up again from the partial file's length, so a long
-//! download survives a flaky network and the end of its session.
+//! A body that breaks off mid-way or stalls for longer than the client's read timeout, or a GET
+//! refused because the credentials expired (with a [`Renewal`] to get new ones), is picked up
+//! again from the partial file's length, so a long download survives a flaky network and the
+//! end of its session.
+//!
+//! Before the rename the file is checked against the object (see [`super::integrity`]): a
+//! flexible checksum, the ETag's MD5 over the whole file (resumed bytes included), or the size
+//! S3 gives elsewhere. A file that fails is thrown away and downloaded once more from the
+//! start; failing again, the download fails with what differed.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -17,15 +23,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ChecksumMode;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::error::{TransferError, TransferErrorKind, TransferOp, io_kind};
+use super::integrity::{Check, Md5Sum, Mismatch, check_for, checksum_failure};
 use super::path::{folder_of, local_path_for};
 use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
 use super::renew::{self, Renewal, is_expired, is_transient, renewal_failed};
 use super::{FileResult, Skipped, Tally};
-use crate::aws_error::{AwsError, AwsErrorKind};
+use crate::aws_error::{AwsError, AwsErrorKind, timeout_message};
 use crate::s3::list::{Object, list_page};
 
 /// Large enough that a fast link is not slowed by a system call per network chunk, small
@@ -49,6 +58,9 @@ pub struct DownloadOptions {
     pub resume: bool,
     /// A version other than the latest (from ListObjectVersions).
     pub version_id: Option<String>,
+    /// The object's size as listed, if known: saves a HeadObject when nothing else can check
+    /// the bytes received (a multipart object without a full-object checksum).
+    pub listed_size: Option<u64>,
     /// New credentials when S3 says the current ones expired; without it that fails the file.
     pub renewal: Option<Renewal>,
     pub progress: Reporter<Progress>,
@@ -64,6 +76,8 @@ pub struct DownloadReport {
     pub resumed_from: u64,
     /// As S3 sent it, quotes included (the form `If-Match` takes).
     pub etag: Option<String>,
+    /// How the bytes were found to be the object's.
+    pub verified: Check,
 }
 
 /// Where the bytes of a download to `dest` collect until it is complete.
@@ -113,8 +127,9 @@ pub async fn download_object(
     let fetched = match fetch_resuming(client, endpoint, bucket, key, (&partial, &etag_file), opts).await {
         Ok(fetched) => fetched,
         Err(kind) => {
-            let oversized = matches!(kind, TransferErrorKind::SizeMismatch { expected, got } if got > expected);
-            if !opts.keep_partial_for_resume || oversized {
+            // Bytes that are not the object's are worth nothing to a later resume.
+            let corrupt = matches!(kind, TransferErrorKind::Corrupt { .. });
+            if !opts.keep_partial_for_resume || corrupt {
                 discard(&partial, &etag_file).await;
             }
             return Err(fail(kind));
@@ -129,6 +144,7 @@ pub async fn download_object(
                 bytes: fetched.size,
                 resumed_from: fetched.resumed_from,
                 etag: fetched.etag,
+                verified: fetched.verified,
             })
         }
         Err(kind) => {
@@ -152,6 +168,7 @@ async fn fetch_resuming(
 ) -> Result<Fetched, TransferErrorKind> {
     let mut resume = opts.resume;
     let mut resumes = 0;
+    let mut fresh_starts = 0;
     loop {
         let (generation, client) = renew::current(opts.renewal.as_ref(), client).await;
         let job = Job { client: &client, endpoint, bucket, key, partial, etag_file, opts, resume };
@@ -162,6 +179,19 @@ async fn fetch_resuming(
         match &opts.renewal {
             Some(renewal) if is_expired(&kind) => {
                 renewal.renew(generation).await.map_err(|why| renewal_failed(&kind, &why))?;
+            }
+            // A wrong file may come of a fault on the way that does not recur: one more try,
+            // from nothing, before blaming the endpoint.
+            _ if matches!(kind, TransferErrorKind::Corrupt { .. }) && fresh_starts < 1 => {
+                fresh_starts += 1;
+                tracing::warn!(
+                    bucket,
+                    key,
+                    "the download is not the object; downloading it again from the start: {kind}"
+                );
+                discard(partial, etag_file).await;
+                resume = false;
+                continue;
             }
             _ if is_transient(&kind) && resumes < MAX_RESUMES => {
                 let backoff = RESUME_BACKOFF * 2u32.pow(resumes);
@@ -211,6 +241,7 @@ struct Fetched {
     size: u64,
     resumed_from: u64,
     etag: Option<String>,
+    verified: Check,
 }
 
 struct Job<'a> {
@@ -252,14 +283,70 @@ impl Job<'_> {
             (None, None) => None,
         };
         let etag = out.e_tag().map(str::to_string);
+        let check = check_for(&out, range.is_none());
+        let mut md5 = match check {
+            Check::Md5(_) => Some(Md5Sum::default()),
+            _ => None,
+        };
+        if let Some(md5) = md5.as_mut()
+            && offset > 0
+        {
+            // The digest is of the whole object: the bytes already on disk count too.
+            let partial = self.partial;
+            md5.update_from_file(partial, offset)
+                .await
+                .map_err(|e| io_kind(format!("reading {}", partial.display()), &e))?;
+        }
         let file = self.open(offset, etag.as_deref()).await?;
-        let size = self.stream(out, file, offset, total).await?;
+        let size = self.stream(out, file, offset, total, md5.as_mut()).await?;
         if let Some(expected) = total
             && size != expected
         {
-            return Err(TransferErrorKind::SizeMismatch { expected, got: size });
+            let source = if range.is_some() { "the Content-Range header" } else { "the Content-Length header" };
+            return Err(self.corrupt(Mismatch::Size { expected, got: size, source }));
         }
-        Ok(Fetched { size, resumed_from: offset, etag })
+        match (&check, md5) {
+            (Check::Md5(expected), Some(md5)) => {
+                let got = md5.hex();
+                if got != *expected {
+                    return Err(self.corrupt(Mismatch::Md5 { expected: expected.clone(), got }));
+                }
+            }
+            // A range's total is S3's own word on the size, apart from the answer's length.
+            (Check::Size, _) if range.is_none() => self.check_size(size, etag.as_deref()).await?,
+            _ => {}
+        }
+        Ok(Fetched { size, resumed_from: offset, etag, verified: check })
+    }
+
+    /// Compares `size` with the object's size as listed or, failing that, as HeadObject gives
+    /// it for the version the bytes came from.
+    async fn check_size(&self, size: u64, etag: Option<&str>) -> Result<(), TransferErrorKind> {
+        if self.opts.listed_size == Some(size) {
+            return Ok(());
+        }
+        // Not as listed: the listing may be old, so S3 has the last word.
+        let request = self
+            .client
+            .head_object()
+            .bucket(self.bucket)
+            .key(self.key)
+            .set_version_id(self.opts.version_id.clone())
+            .set_if_match(etag.map(str::to_string));
+        let head = match self.opts.cancel.guard(request.send()).await {
+            None => return Err(TransferErrorKind::Cancelled),
+            Some(Ok(head)) => head,
+            Some(Err(e)) => {
+                let e = AwsError::from_sdk("HeadObject", self.endpoint, &e).on(self.location()).in_bucket(self.bucket);
+                return Err(TransferErrorKind::Aws(Box::new(e)));
+            }
+        };
+        match head.content_length().and_then(|l| u64::try_from(l).ok()) {
+            Some(expected) if expected != size => {
+                Err(self.corrupt(Mismatch::Size { expected, got: size, source: "HeadObject" }))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The partial file's length and recorded ETag, if both are there and usable.
@@ -276,8 +363,10 @@ impl Job<'_> {
     async fn get(&self, from: Option<(u64, &str)>) -> Result<GetObjectOutput, TransferErrorKind> {
         let mut request =
             self.client.get_object().bucket(self.bucket).key(self.key).set_version_id(self.opts.version_id.clone());
-        if let Some((offset, etag)) = from {
-            request = request.range(format!("bytes={offset}-")).if_match(etag);
+        match from {
+            Some((offset, etag)) => request = request.range(format!("bytes={offset}-")).if_match(etag),
+            // S3 sends no checksum for part of an object; for all of it, the SDK checks it.
+            None => request = request.checksum_mode(ChecksumMode::Enabled),
         }
         match self.opts.cancel.guard(request.send()).await {
             None => Err(TransferErrorKind::Cancelled),
@@ -322,28 +411,38 @@ impl Job<'_> {
         Ok(file)
     }
 
-    /// Copies the body to `file` chunk by chunk; returns the partial file's new length.
+    /// Copies the body to `file` chunk by chunk, feeding `md5` too; returns the partial file's
+    /// new length.
     async fn stream(
         &self,
         mut out: GetObjectOutput,
         file: tokio::fs::File,
         offset: u64,
         total: Option<u64>,
+        mut md5: Option<&mut Md5Sum>,
     ) -> Result<u64, TransferErrorKind> {
         let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut done = offset;
         let report =
             |done: u64| self.opts.progress.report(Progress { bytes_done: done, bytes_total: total.unwrap_or(done) });
         report(done);
+        let read_timeout = self.read_timeout();
         let written: Result<(), TransferErrorKind> = async {
             loop {
-                let chunk = match self.opts.cancel.guard(out.body.next()).await {
+                let chunk = match self.opts.cancel.guard(next_chunk(&mut out.body, read_timeout)).await {
                     None => return Err(TransferErrorKind::Cancelled),
-                    Some(None) => return Ok(()),
-                    Some(Some(Ok(chunk))) => chunk,
-                    Some(Some(Err(e))) => return Err(self.broken(format!("the download broke off: {e}"))),
+                    Some(Chunk::End) => return Ok(()),
+                    Some(Chunk::Data(chunk)) => chunk,
+                    Some(Chunk::Stalled(after)) => return Err(self.stalled(after, done, total)),
+                    Some(Chunk::Failed(e)) => match checksum_failure(&e) {
+                        Some(detail) => return Err(self.corrupt(Mismatch::Checksum(detail))),
+                        None => return Err(self.broken(format!("the download broke off: {e}"))),
+                    },
                 };
                 writer.write_all(&chunk).await.map_err(|e| self.write_error(&e))?;
+                if let Some(md5) = md5.as_deref_mut() {
+                    md5.update(&chunk);
+                }
                 done += chunk.len() as u64;
                 report(done);
             }
@@ -359,6 +458,12 @@ impl Job<'_> {
         Ok(done)
     }
 
+    /// The client's read timeout (the `read_timeout` setting): the SDK applies it up to the
+    /// answer's head only, so the body's pieces are timed here.
+    fn read_timeout(&self) -> Option<std::time::Duration> {
+        self.client.config().timeout_config().and_then(|t| t.read_timeout())
+    }
+
     fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
@@ -372,9 +477,48 @@ impl Job<'_> {
         TransferErrorKind::Aws(Box::new(e.in_bucket(self.bucket)))
     }
 
+    fn stalled(&self, after: std::time::Duration, done: u64, total: Option<u64>) -> TransferErrorKind {
+        let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+        let waited = crate::duration::Compact(after).to_string();
+        let message = format!(
+            "the body stopped coming after {done}{of} bytes: {}",
+            timeout_message("read_timeout", &waited, self.endpoint)
+        );
+        let e = AwsError::new(AwsErrorKind::Timeout, "GetObject", self.endpoint, message).on(self.location());
+        TransferErrorKind::Aws(Box::new(e.in_bucket(self.bucket)))
+    }
+
+    fn corrupt(&self, mismatch: Mismatch) -> TransferErrorKind {
+        TransferErrorKind::Corrupt { endpoint: self.endpoint.to_string(), mismatch }
+    }
+
     fn bad_answer(&self, message: String) -> TransferErrorKind {
         let e = AwsError::new(AwsErrorKind::Other, "GetObject", self.endpoint, message).on(self.location());
         TransferErrorKind::Aws(Box::new(e.in_bucket(self.bucket)))
+    }
+}
+
+/// The next piece of a body.
+enum Chunk {
+    Data(bytes::Bytes),
+    End,
+    Failed(aws_sdk_s3::primitives::ByteStreamError),
+    /// Nothing came for this long.
+    Stalled(std::time::Duration),
+}
+
+async fn next_chunk(body: &mut ByteStream, timeout: Option<std::time::Duration>) -> Chunk {
+    let next = match timeout {
+        Some(timeout) => match tokio::time::timeout(timeout, body.next()).await {
+            Ok(next) => next,
+            Err(_) => return Chunk::Stalled(timeout),
+        },
+        None => body.next().await,
+    };
+    match next {
+        None => Chunk::End,
+        Some(Ok(data)) => Chunk::Data(data),
+        Some(Err(e)) => Chunk::Failed(e),
     }
 }
 
@@ -526,7 +670,7 @@ async fn run_batch(
     ));
     tally.announce();
     let results: Vec<_> = futures::stream::iter(jobs)
-        .map(|(key, _, path)| {
+        .map(|(key, size, path)| {
             let tally = tally.clone();
             async move {
                 let name: Arc<str> = Arc::from(key.as_str());
@@ -535,6 +679,7 @@ async fn run_batch(
                     keep_partial_for_resume: opts.keep_partial_for_resume,
                     resume: opts.resume,
                     version_id: None,
+                    listed_size: Some(size),
                     renewal: opts.renewal.clone(),
                     progress: per_file(&tally, &opts.file_progress, name.clone()),
                     cancel: opts.cancel.clone(),

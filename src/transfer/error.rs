@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::integrity::Mismatch;
 use crate::aws_error::AwsError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +30,12 @@ pub enum TransferErrorKind {
     Cancelled,
     /// The destination exists and overwriting was not allowed.
     AlreadyExists,
-    /// The body ended at a different size than S3 announced.
-    SizeMismatch {
-        expected: u64,
-        got: u64,
+    /// The bytes received are not the object S3 described (a short body framed as whole, bytes
+    /// changed on the way), even after downloading it again from the start.
+    Corrupt {
+        /// Where the GET went.
+        endpoint: String,
+        mismatch: Mismatch,
     },
     /// The key has no safe local name (see [`super::local_path_for`]).
     UnsafeKey(String),
@@ -84,9 +87,12 @@ impl fmt::Display for TransferErrorKind {
             TransferErrorKind::AlreadyExists => {
                 f.write_str("the file already exists; it is left untouched unless overwriting is allowed")
             }
-            TransferErrorKind::SizeMismatch { expected, got } => {
-                write!(f, "received {got} bytes where S3 announced {expected}; the download was discarded")
-            }
+            TransferErrorKind::Corrupt { endpoint, mismatch } => write!(
+                f,
+                "GetObject from {endpoint} did not deliver the object: {mismatch}. Downloaded twice from the \
+                 start, both times wrong; the file was discarded. Try again; if it persists, {endpoint} or \
+                 something on the way to it (a proxy) is corrupting data"
+            ),
             TransferErrorKind::UnsafeKey(reason) => write!(f, "no safe local file name for this key: {reason}"),
             TransferErrorKind::BadPath(reason) => f.write_str(reason),
         }
@@ -130,5 +136,19 @@ mod tests {
         let e = TransferError::new(TransferOp::Upload, "b", "k", Some(Path::new("src")), TransferErrorKind::Cancelled);
         assert_eq!(e.to_string(), "uploading s3://b/k from src: cancelled");
         assert!(e.is_cancelled());
+    }
+
+    #[test]
+    fn a_corrupt_download_names_the_object_endpoint_difference_and_fix() {
+        let mismatch = Mismatch::Size { expected: 100, got: 40, source: "HeadObject" };
+        let kind = TransferErrorKind::Corrupt { endpoint: "http://127.0.0.1:1".into(), mismatch };
+        let e = TransferError::new(TransferOp::Download, "b", "k/x", Some(Path::new("/d/x")), kind);
+        assert_eq!(
+            e.to_string(),
+            "downloading s3://b/k/x to /d/x: GetObject from http://127.0.0.1:1 did not deliver the object: \
+             received 40 bytes where HeadObject says the object has 100. Downloaded twice from the start, both \
+             times wrong; the file was discarded. Try again; if it persists, http://127.0.0.1:1 or something on \
+             the way to it (a proxy) is corrupting data"
+        );
     }
 }

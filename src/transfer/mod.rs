@@ -33,6 +33,10 @@
 //! - `renewal`: a [`Renewal`] that gets new credentials when S3 answers `ExpiredToken`; the
 //!   transfer then carries on from where it stopped (see [`renew`]).
 //!
+//! A download takes its name only once checked against the object ([`integrity`]: a flexible
+//! checksum, the ETag's MD5, or the size S3 gives), after one more try from the start if the
+//! first file was wrong; its body is timed piece by piece with the client's read timeout.
+//!
 //! Errors ([`TransferError`]) name the operation, bucket, key, local path and the cause: an
 //! [`AwsError`](crate::aws_error::AwsError) for S3 and network failures, the file and the
 //! action for local I/O. Batch operations report per file ([`FileResult`]) and go on past
@@ -42,6 +46,7 @@
 pub mod delete;
 pub mod download;
 pub mod error;
+pub mod integrity;
 pub mod path;
 pub mod progress;
 pub mod renew;
@@ -57,6 +62,7 @@ pub use download::{
     download_prefix, partial_etag_path, partial_path,
 };
 pub use error::{TransferError, TransferErrorKind, TransferOp};
+pub use integrity::{Check, Mismatch};
 pub use path::{folder_of, local_path_for};
 pub use progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
 pub use renew::Renewal;

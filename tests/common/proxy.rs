@@ -7,7 +7,9 @@
 //! `InternalError`, ...), or drop the connection without answering. The faults a network or a
 //! server adds on the way back are actions too: [`Action::Delay`] (latency),
 //! [`Action::Truncate`] (the connection reset after part of the body) and
-//! [`Action::TruncateXml`] (a 200 whose XML is cut, framed as if complete). The whole server
+//! [`Action::TruncateXml`] (a 200 whose body is cut, framed as if complete: a lying
+//! Content-Length), [`Action::Corrupt`] (bytes changed, length intact) and [`Action::Stall`]
+//! (the body stops mid-way until a gate opens). The whole server
 //! can vanish and come back ([`Proxy::go_down`], [`Proxy::come_back`]): connections are refused
 //! and cut meanwhile, as when the process was killed and restarted. Every request is logged ([`Seen`]) with the STS
 //! `Action` of form-encoded POST bodies, and its [`Outcome`] once handled. A held request
@@ -247,6 +249,19 @@ pub enum Action {
     TruncateXml {
         keep: Keep,
     },
+    /// Forward, then relay the answer framed as upstream sent it, its length intact, with the
+    /// byte at each offset of `at` inverted (offsets past the end count from the last byte):
+    /// data changed on the way.
+    Corrupt {
+        at: Vec<usize>,
+    },
+    /// Forward, then relay the status and headers (announcing the whole body) and the first
+    /// `keep` bytes of the body, then send nothing more until `gate` is released (the rest
+    /// follows) or the client hangs up: an answer that stalls mid-body.
+    Stall {
+        keep: usize,
+        gate: Gate,
+    },
     /// Wait `by` (a slow network or server), then do `then`.
     Delay {
         by: Duration,
@@ -434,6 +449,18 @@ pub enum Outcome {
     TruncatedXml {
         status: u16,
         kept: usize,
+    },
+    /// Relayed whole with `flipped` bytes inverted.
+    Corrupted {
+        status: u16,
+        flipped: usize,
+    },
+    /// `kept` bytes of the body were relayed, then nothing until the gate opened (`released`:
+    /// the rest followed) or the client hung up, or the proxy stopped or went down.
+    Stalled {
+        status: u16,
+        kept: usize,
+        released: bool,
     },
     /// Upstream could not be reached or answered garbage; the client got a 502.
     UpstreamFailed(String),
@@ -875,6 +902,45 @@ fn handle_request(request: RequestHead, client: &mut TcpStream, shared: &Shared)
                     }
                 };
             }
+            Action::Corrupt { at } => {
+                return match forward(&request, shared) {
+                    Ok((status, headers, mut body)) => {
+                        let mut flipped = 0;
+                        for offset in at {
+                            if let Some(last) = body.len().checked_sub(1) {
+                                body[offset.min(last)] ^= 0xFF;
+                                flipped += 1;
+                            }
+                        }
+                        let ok = write_response(client, status, &headers, &body, &request.method).is_ok();
+                        shared.finish(seq, Outcome::Corrupted { status, flipped });
+                        ok
+                    }
+                    Err(e) => {
+                        shared.finish(seq, Outcome::UpstreamFailed(e.to_string()));
+                        false
+                    }
+                };
+            }
+            Action::Stall { keep, gate } => {
+                return match forward(&request, shared) {
+                    Ok((status, headers, body)) => {
+                        let kept = keep.min(body.len());
+                        if write_head_and(client, status, &headers, &body[..kept]).is_err() {
+                            shared.finish(seq, Outcome::Stalled { status, kept, released: false });
+                            return false;
+                        }
+                        let released = matches!(gate.pass(shared, &mut || client_gone(client)), HoldEnd::Released);
+                        let ok = released && client.write_all(&body[kept..]).and_then(|()| client.flush()).is_ok();
+                        shared.finish(seq, Outcome::Stalled { status, kept, released });
+                        ok
+                    }
+                    Err(e) => {
+                        shared.finish(seq, Outcome::UpstreamFailed(e.to_string()));
+                        false
+                    }
+                };
+            }
             Action::Respond(canned) => {
                 let ok = write_response(client, canned.status, &canned.headers, &canned.body, &request.method).is_ok();
                 shared.finish(seq, Outcome::Canned { status: canned.status });
@@ -1146,6 +1212,18 @@ fn write_truncated(
     client.write_all(&body[..keep.min(body.len())])?;
     client.flush()?;
     client.shutdown(Shutdown::Both)
+}
+
+/// Writes the head of a response (its headers framing the whole body) and `part` of the body.
+fn write_head_and(client: &mut TcpStream, status: u16, headers: &[(String, String)], part: &[u8]) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    client.write_all(head.as_bytes())?;
+    client.write_all(part)?;
+    client.flush()
 }
 
 /// Writes a response framed by Content-Length (which `headers` may already carry).
