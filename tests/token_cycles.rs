@@ -88,6 +88,9 @@ fn cycling(bucket: &str, r: &RequestHead, prefix: &str, len: usize) -> Canned {
 /// has folders `f/` (cycling) and `g/` (one page) and an object `top`, so a recursive listing
 /// meets the cycle in a folder range; listed flat from the top it cycles under `f/`.
 fn rule(r: &RequestHead) -> Action {
+    if r.method == "GET" && r.has_query_key("versions") && r.path().trim_matches('/') == "cycle-versions" {
+        return Action::respond(versions(r));
+    }
     if !r.is_list_objects_v2() {
         return Action::Forward;
     }
@@ -102,6 +105,25 @@ fn rule(r: &RequestHead) -> Action {
         ("cycle-folder", _) => cycling(bucket, r, "f/", 2),
         _ => return Action::Forward,
     })
+}
+
+/// ListObjectVersions of `report` in `cycle-versions`: one version a page, the version-id
+/// markers going v1→v2→v1.
+fn versions(r: &RequestHead) -> Canned {
+    let page = match r.query_param("version-id-marker").as_deref() {
+        None => 0,
+        Some("v1") => 1,
+        Some(_) => 2,
+    };
+    let next = ["v1", "v2", "v1"][page];
+    xml(format!(
+        "<ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>cycle-versions</Name>\
+         <Prefix>report</Prefix><NextKeyMarker>report</NextKeyMarker><NextVersionIdMarker>{next}</NextVersionIdMarker>\
+         <MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated><EncodingType>url</EncodingType>\
+         <Version><Key>report</Key><VersionId>p{page}</VersionId><IsLatest>false</IsLatest>\
+         <LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;0&quot;</ETag><Size>7</Size>\
+         <StorageClass>STANDARD</StorageClass></Version></ListVersionsResult>"
+    ))
 }
 
 fn proxy() -> Proxy {
@@ -209,6 +231,29 @@ async fn the_walk_ends_in_the_error_after_each_page_once_at_any_concurrency() {
             assert_no_token(&what, &errors[0]);
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_s_versions_stop_when_the_markers_come_round_again() {
+    let proxy = proxy();
+    let (_dir, session) = session(&proxy).await;
+    let listed = tokio::time::timeout(
+        DEADLINE,
+        s3lease::transfer::list_versions(&session.s3, &proxy.url(), "cycle-versions", "report"),
+    )
+    .await
+    .expect("the listing ends");
+    let message = listed.expect_err("a cycle of markers is refused").to_string();
+    let url = proxy.url();
+    assert!(
+        message.contains(&format!(
+            "the answer from {url} is malformed: it has a version-id marker it had already given \
+             (page 3 gave the one page 1 gave); s3lease stopped rather than loop over the same pages"
+        )),
+        "{message}"
+    );
+    let asked = proxy.requests().iter().filter(|s| s.request.has_query_key("versions")).count();
+    assert_eq!(asked, 3, "the two pages of the cycle and the one pointing back");
 }
 
 /// Waits for the worker's answer to `id` (passing over progress and other answers).
