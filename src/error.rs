@@ -50,6 +50,9 @@ pub enum Error {
     /// The session's credentials ran out before a request could be made.
     #[error("identity `{identity}`: credentials expired at {at}; start the identity again")]
     Expired { identity: String, at: String },
+    /// The user stopped s3lease (Ctrl-C) where it was waiting for them.
+    #[error("interrupted {0}")]
+    Interrupted(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -59,11 +62,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// 2 for what the user can fix by changing their input, 1 for failures of the outside world.
+    /// 2 for what the user can fix by changing their input, 1 for failures of the outside world,
+    /// 130 for Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Config(_) | Error::Validation(_) | Error::MfaRequired { .. } => 2,
             Error::Aws(_) | Error::Credentials { .. } | Error::Expired { .. } | Error::Io { .. } => 1,
+            // As a shell reports a command ended by SIGINT.
+            Error::Interrupted(_) => 130,
         }
     }
 

@@ -12,6 +12,8 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    // Every command: the MFA prompt puts the terminal in raw mode too.
+    s3lease::runtime::install_panic_hook();
     let outcome = s3lease::logging::init().and_then(|_| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

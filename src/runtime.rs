@@ -49,12 +49,18 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// A panic must not leave the terminal raw: restore it first, then report. The report is
-/// the default one, its message passed through [`crate::panic_report::redact`]: our own
-/// messages never format a secret, but a panic inside a library might.
-fn install_panic_hook() {
+/// A panic must not leave the terminal raw (the UI's, or the CLI's MFA prompt): restore it
+/// first, then report. The report is the default one, its message passed through
+/// [`crate::panic_report::redact`]: our own messages never format a secret, but a panic
+/// inside a library might.
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         restore_terminal();
+        // Still raw here only at the CLI's MFA prompt: the report starts below the prompt.
+        if terminal::is_raw_mode_enabled().unwrap_or(false) {
+            let _ = terminal::disable_raw_mode();
+            eprintln!();
+        }
         eprintln!("{}", crate::panic_report::report(info));
     }));
 }

@@ -3,11 +3,11 @@
 //! verbose level, with the SDK's own body redaction switched off (`LOG_SENSITIVE_BODIES`,
 //! `LOG_SIGNABLE_BODY`), every subcommand and the TUI are run, and the secrets are looked for
 //! everywhere s3lease writes: stdout and stderr (where only `env` and `credential-process` must
-//! print them), every screen of the TUI with its scrollback, the log, and every file under the
-//! sandbox's HOME. The calls go through the tests' fault proxy, which learns every session
-//! token STS hands out, refuses a wrong MFA code as STS does, and answers S3 on one bucket the
-//! way S3 answers a bad signature: with an error body that echoes the signed request, session
-//! token included.
+//! print them), every screen of the TUI and of the CLI's MFA prompt with their scrollback, the
+//! log, and every file under the sandbox's HOME. The calls go through the tests' fault proxy,
+//! which learns every session token STS hands out, refuses a wrong MFA code as STS does, and
+//! answers S3 on one bucket the way S3 answers a bad signature: with an error body that echoes
+//! the signed request, session token included.
 
 mod common;
 
@@ -339,6 +339,40 @@ fn no_subcommand_prints_or_logs_a_secret_except_env_and_credential_process_which
     secrets.assert_absent("the log", &log);
     let files = assert_home_private_and_clean(&sb, &secrets);
     assert_eq!(files, [data_dir(&sb).join("s3lease.log")], "the log is the only file s3lease keeps");
+}
+
+// --- The CLI's MFA prompt --------------------------------------------------------------------
+
+#[test]
+fn the_cli_prompt_shows_no_code_typed_at_it_right_or_wrong() {
+    let tb = testbed();
+    let proxy = Proxy::start(tb.endpoint(), rule);
+    let sb = sandbox(tb, &proxy);
+    let mut secrets = Secrets::long_term(tb);
+    let mut screens = Vec::new();
+    for (code, exit) in [(WRONG_CODE, 1), (CODE, 0)] {
+        let mut cmd = sb.command();
+        cmd.args(["whoami", "--identity", "mfa-admin"]);
+        // Wide enough for AWS's message on one line.
+        let term = Tmux::start(&cmd, 200, 30);
+        term.wait_for("MFA code for");
+        term.type_text(code);
+        term.send_keys(&["Enter"]);
+        assert_eq!(term.wait_exit(), exit, "{}", term.capture_all());
+        let screen = term.capture_all();
+        let said = if exit == 0 { "assumed-role/Admin/mfa-admin" } else { MFA_FAILED };
+        assert!(screen.contains(said), "{screen}");
+        screens.push((format!("the prompt given {code}"), screen));
+    }
+    assert!(
+        proxy.requests().iter().any(|r| r.request.form_param("TokenCode").as_deref() == Some(WRONG_CODE)),
+        "the wrong code was typed, sent and refused"
+    );
+    secrets.add_tokens(&proxy);
+    for (what, screen) in &screens {
+        secrets.assert_absent(what, screen);
+    }
+    secrets.assert_absent("the log", &read_log(&sb));
 }
 
 // --- The terminal UI ---------------------------------------------------------------------------

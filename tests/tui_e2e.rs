@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::collections::HashSet;
-
 use common::proxy::{Action, Gate, Proxy, RequestHead};
 use common::screen::*;
 use common::styled::{Pen, cells, highlighted, plain, reversed_runs};
@@ -60,31 +58,12 @@ fn wait_complete(term: &Tmux, total: &str) -> String {
     term.wait_until(&format!("a complete listing of {total}"), |s| progress(s).ends_with(&suffix))
 }
 
-/// The tty flags `stty -a` printed after the program exited.
-fn tty_flags_after_exit(all: &str) -> HashSet<String> {
-    let after = all.rsplit_once("[s3lease exited ").map_or("", |(_, rest)| rest);
-    after.split(|c: char| c.is_whitespace() || c == ';').filter(|t| !t.is_empty()).map(str::to_string).collect()
-}
-
-/// Waits for `stty -a` after the exit and checks the terminal is cooked again: line editing,
-/// echo, signals and output processing all on, as a fresh pane has them.
-fn assert_cooked(term: &Tmux) {
-    let all = term.wait_until_all("stty -a after the exit", |a| {
-        tty_flags_after_exit(a).iter().any(|t| t.trim_start_matches('-') == "iexten")
-    });
-    let flags = tty_flags_after_exit(&all);
-    for flag in ["icanon", "echo", "isig", "iexten", "icrnl", "ixon", "opost", "onlcr"] {
-        assert!(flags.contains(flag), "`{flag}` is on again after the exit; stty -a said:\n{all}");
-        assert!(!flags.contains(&format!("-{flag}")), "`-{flag}` after the exit (still raw); stty -a said:\n{all}");
-    }
-}
-
 fn assert_terminal_given_back(term: &Tmux) {
     let screen = term.capture();
     assert_eq!(term.display("#{alternate_on}"), "0", "the alternate screen is left:\n{screen}");
     assert_eq!(term.display("#{cursor_flag}"), "1", "the cursor is visible again:\n{screen}");
     assert_eq!(term.display("#{pane_in_mode}"), "0", "the pane is in no tmux mode:\n{screen}");
-    assert_cooked(term);
+    term.assert_cooked_after_exit();
 }
 
 /// Bucket list loaded, cursor on the first bucket.

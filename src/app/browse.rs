@@ -2,9 +2,19 @@
 //! a page is accepted only if the current listing waits for exactly that id, so answers for
 //! a listing the user has left are dropped even if they arrive after the cancel.
 
-use super::listing::{Entry, Listing, LoadState, Location};
+use super::listing::{Entry, Listing, LoadState, Location, Refresh};
 use super::{App, Effect};
+use crate::error::Error;
+use crate::s3::list;
+use crate::s3::token_guard::TokenGuard;
 use crate::worker::{Failure, FailureKind, Request, RequestId};
+
+/// Which of the current listing's page streams a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Load,
+    Refresh,
+}
 
 impl App {
     pub(super) fn page_request(&mut self, location: &Location, continuation: Option<String>) -> (RequestId, Effect) {
@@ -27,7 +37,7 @@ impl App {
         let effect = if let Some(entries) = self.cache.remove(&location) {
             listing.append(entries);
             let (id, effect) = self.page_request(&location, None);
-            listing.refresh = Some((id, Vec::new()));
+            listing.refresh = Some(Refresh::new(id));
             effect
         } else {
             let (id, effect) = self.page_request(&location, None);
@@ -46,8 +56,8 @@ impl App {
             effects.push(Effect::Send(Request::Cancel { id }));
             self.listing.load = then;
         }
-        if let Some((id, _)) = self.listing.refresh.take() {
-            effects.push(Effect::Send(Request::Cancel { id }));
+        if let Some(refresh) = self.listing.refresh.take() {
+            effects.push(Effect::Send(Request::Cancel { id: refresh.id }));
         }
         effects
     }
@@ -112,9 +122,12 @@ impl App {
         let location = self.listing.location.clone();
         let (id, effect) = self.page_request(&location, None);
         if self.listing.entries.is_empty() {
+            // From the first page again: the tokens followed before may all come back.
+            self.listing.tokens = TokenGuard::new();
+            self.listing.next = None;
             self.listing.load = LoadState::Loading { id };
         } else {
-            self.listing.refresh = Some((id, Vec::new()));
+            self.listing.refresh = Some(Refresh::new(id));
         }
         self.notice = None;
         effects.push(effect);
@@ -128,6 +141,22 @@ impl App {
             self.notify(format!("stopped after {} entries; r lists again", self.listing.entries.len()), false);
         }
         effects
+    }
+
+    /// `next`, the token a page of `stream` points on to, unless an earlier page of the same
+    /// listing gave it: then the page is refused whole, as the CLI refuses it.
+    fn follow(&mut self, location: &Location, stream: Stream, next: Option<String>) -> Result<Option<String>, Failure> {
+        let Location::Prefix { bucket, prefix } = location else { return Ok(next) };
+        let tokens = match stream {
+            Stream::Load => &mut self.listing.tokens,
+            Stream::Refresh => match &mut self.listing.refresh {
+                Some(refresh) => &mut refresh.tokens,
+                None => return Ok(next),
+            },
+        };
+        let endpoint = self.session.info.as_ref().map_or("the endpoint", |info| info.endpoint.as_str());
+        list::follow(tokens, next, endpoint, bucket, prefix)
+            .map_err(|e| Failure::from(&Error::from(e.as_identity(&self.session.identity))))
     }
 
     fn page_failed(&mut self, failure: Failure) -> Vec<Effect> {
@@ -172,6 +201,10 @@ impl App {
     ) -> Vec<Effect> {
         let location = self.listing.location.clone();
         if self.listing.load == (LoadState::Loading { id }) {
+            let result = result.and_then(|(entries, next)| {
+                let next = self.follow(&location, Stream::Load, next)?;
+                Ok((entries, next))
+            });
             match result {
                 Ok((entries, next)) => {
                     self.climbing = false;
@@ -192,24 +225,29 @@ impl App {
             }
             return Vec::new();
         }
-        let Some((refresh_id, buffer)) = &mut self.listing.refresh else { return Vec::new() };
-        if *refresh_id != id {
+        if self.listing.refresh.as_ref().is_none_or(|r| r.id != id) {
             return Vec::new();
         }
+        let result = result.and_then(|(entries, next)| {
+            let next = self.follow(&location, Stream::Refresh, next)?;
+            Ok((entries, next))
+        });
         match result {
             Ok((entries, next)) => {
-                buffer.extend(entries);
                 if let Some(token) = next {
                     let (id, effect) = self.page_request(&location, Some(token));
-                    if let Some((refresh_id, _)) = &mut self.listing.refresh {
-                        *refresh_id = id;
+                    if let Some(refresh) = &mut self.listing.refresh {
+                        refresh.entries.extend(entries);
+                        refresh.id = id;
                     }
                     return vec![effect];
                 }
-                if let Some((_, fresh)) = self.listing.refresh.take() {
-                    self.listing.replace(fresh);
+                if let Some(mut refresh) = self.listing.refresh.take() {
+                    refresh.entries.extend(entries);
+                    self.listing.replace(refresh.entries);
                     self.listing.load = LoadState::Complete;
                     self.listing.next = None;
+                    self.listing.tokens = TokenGuard::new();
                     self.listing.scroll_into_view(self.list_rows());
                 }
             }

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 pub use super::entry::{Entry, ObjectEntry};
 use super::filter;
 use super::order::{self, Order};
+use crate::s3::token_guard::TokenGuard;
 use crate::worker::RequestId;
 
 /// Where the browser is: the bucket list, or one level of a bucket.
@@ -113,6 +114,22 @@ pub enum LoadState {
     Failed(String),
 }
 
+/// A listing again from its first page, in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refresh {
+    /// The page it waits for.
+    pub id: RequestId,
+    pub entries: Vec<Entry>,
+    /// Its own tokens: a fresh listing may hand out the ones the old one did.
+    pub tokens: TokenGuard,
+}
+
+impl Refresh {
+    pub fn new(id: RequestId) -> Self {
+        Refresh { id, entries: Vec::new(), tokens: TokenGuard::new() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub location: Location,
@@ -126,8 +143,11 @@ pub struct Listing {
     pub load: LoadState,
     /// The continuation token of the next page to ask for (for resuming a paused listing).
     pub next: Option<String>,
+    /// Every token this listing has followed, paused and resumed included: a page pointing
+    /// back at any of them ends it rather than going round the cycle.
+    pub tokens: TokenGuard,
     /// A reload in the background: the old entries stay on screen until it completes.
-    pub refresh: Option<(RequestId, Vec<Entry>)>,
+    pub refresh: Option<Refresh>,
     /// Lower-cased filter text; empty means no filter.
     pub filter: String,
     pub sort: Sort,
@@ -154,6 +174,7 @@ impl Listing {
             offset: 0,
             load,
             next: None,
+            tokens: TokenGuard::new(),
             refresh: None,
             filter: String::new(),
             sort,

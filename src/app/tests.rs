@@ -12,6 +12,8 @@ use crate::credentials::SessionInfo;
 use crate::s3::{Bucket, Object, Page};
 use crate::worker::{Failure, FailureKind, Request, RequestId, Response};
 
+mod token_cycles;
+
 const T0: u64 = 1_800_000_000;
 
 fn at(secs: u64) -> SystemTime {
@@ -235,7 +237,7 @@ fn re_entering_shows_the_cache_at_once_and_refreshes_behind_it() {
     let effects = app.update(key(KeyCode::Enter)); // archive/ again
     assert_eq!(names(&app), ["old.tar"], "cached entries show before any answer");
     let (refresh, _) = list_request(&effects);
-    assert_eq!(app.listing.refresh.as_ref().map(|(id, _)| *id), Some(refresh));
+    assert_eq!(app.listing.refresh.as_ref().map(|r| r.id), Some(refresh));
     app.update(objects_msg(refresh, page(&[], &["logs/archive/new.tar", "logs/archive/old.tar"], None)));
     assert_eq!(names(&app), ["new.tar", "old.tar"]);
     assert_eq!(app.listing.selected().map(|e| e.key()), Some("logs/archive/old.tar"), "cursor stays on its entry");

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::escape::untrusted;
 use crate::s3::list::{self, Object, Page};
 use crate::s3::region::Regions;
+use crate::s3::token_guard::TokenGuard;
 use crate::s3::{Bucket, S3Uri, walk};
 use crate::timefmt;
 
@@ -172,12 +173,20 @@ impl Listing {
 }
 
 /// One level of `uri`, page after page, the next fetched while this one is written.
+// AwsError is returned only on the cold path after a network call; boxing it here buys nothing.
+#[allow(clippy::result_large_err)]
 fn one_level(client: aws_sdk_s3::Client, endpoint: String, uri: S3Uri) -> mpsc::Receiver<Result<Page, AwsError>> {
     let (tx, rx) = mpsc::channel::<Result<Page, AwsError>>(2);
     tokio::spawn(async move {
         let mut token = None;
+        let mut guard = TokenGuard::new();
         loop {
-            let page = list::list_page(&client, &endpoint, &uri.bucket, &uri.prefix, Some("/"), token.take()).await;
+            let page = list::list_page(&client, &endpoint, &uri.bucket, &uri.prefix, Some("/"), token.take())
+                .await
+                .and_then(|mut page| {
+                    page.next = list::follow(&mut guard, page.next.take(), &endpoint, &uri.bucket, &uri.prefix)?;
+                    Ok(page)
+                });
             let next = page.as_ref().ok().and_then(|p| p.next.clone());
             let failed = page.is_err();
             if tx.send(page).await.is_err() || failed {

@@ -2,10 +2,11 @@
 //! (through the worker) supplies the code the user typed in its modal. Codes are held in
 //! `Zeroizing` buffers and never logged.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use zeroize::Zeroizing;
 
+use super::hidden_input;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -42,8 +43,9 @@ impl MfaSource for GivenCode {
     }
 }
 
-/// The CLI's source: the `--mfa-code` flag first, then a prompt on the terminal. Without a
-/// terminal (scripts, credential_process under an SDK) it fails with the flag to pass.
+/// The CLI's source: the `--mfa-code` flag first, then a prompt on the terminal that does not
+/// echo what is typed. Without a terminal (scripts, credential_process under an SDK) it fails
+/// with the flag to pass.
 pub struct CliMfa {
     given: GivenCode,
 }
@@ -65,11 +67,7 @@ impl MfaSource for CliMfa {
         if !stdin.is_terminal() || !std::io::stderr().is_terminal() {
             return self.given.code(identity, serial);
         }
-        eprint!("MFA code for {serial} (identity `{identity}`): ");
-        let _ = std::io::stderr().flush();
-        // Room for any line a person types, so reading never reallocates and leaves a copy behind.
-        let mut line = Zeroizing::new(String::with_capacity(1024));
-        stdin.lock().read_line(&mut line).map_err(|e| Error::io("reading the MFA code", e))?;
-        Ok(Zeroizing::new(line.trim().to_string()))
+        let typed = hidden_input::read_hidden(&format!("MFA code for {serial} (identity `{identity}`): "))?;
+        Ok(Zeroizing::new(typed.trim().to_string()))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod checks;
+mod hidden_input;
 pub mod manager;
 pub mod mfa;
 pub mod provider;

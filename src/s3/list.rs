@@ -6,12 +6,12 @@
 #![allow(clippy::result_large_err)]
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::time::SystemTime;
 
 use aws_sdk_s3::types::EncodingType;
 use serde::Serialize;
 
+use super::token_guard::{Refused, TokenGuard};
 use crate::aws_error::{AwsError, AwsErrorKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,8 +57,7 @@ pub async fn list_buckets(client: &aws_sdk_s3::Client, endpoint: &str) -> Result
     let malformed = |what: String| AwsError::new(AwsErrorKind::Other, OP, endpoint, malformed(endpoint, &what));
     let mut buckets = Vec::new();
     let mut token: Option<String> = None;
-    // A server that hands out a token it gave before would be followed forever.
-    let mut seen = HashSet::new();
+    let mut guard = TokenGuard::new();
     loop {
         let out = client
             .list_buckets()
@@ -76,8 +75,8 @@ pub async fn list_buckets(client: &aws_sdk_s3::Client, endpoint: &str) -> Result
         }
         match out.continuation_token() {
             Some(next) if !next.is_empty() => {
-                if !seen.insert(next.to_string()) {
-                    return Err(malformed("a continuation token it had already given".into()));
+                if let Err(refused) = guard.follow(next) {
+                    return Err(AwsError::new(AwsErrorKind::Other, OP, endpoint, looping(endpoint, &refused)));
                 }
                 token = Some(next.to_string());
             }
@@ -89,6 +88,41 @@ pub async fn list_buckets(client: &aws_sdk_s3::Client, endpoint: &str) -> Result
 /// The message for an answer that parsed but cannot be right.
 fn malformed(endpoint: &str, what: &str) -> String {
     format!("the answer from {endpoint} is malformed: it has {what}; s3lease stopped rather than guess")
+}
+
+/// The message for a listing that would go round in a cycle (or hold without bound) if its
+/// next token were followed.
+fn looping(endpoint: &str, refused: &Refused) -> String {
+    format!(
+        "the answer from {endpoint} is malformed: it has {}; s3lease stopped rather than loop over the same pages",
+        refused.what("continuation token")
+    )
+}
+
+/// The error for a ListObjectsV2 listing of `prefix` whose next token `guard` refused.
+pub fn refused(endpoint: &str, bucket: &str, prefix: &str, refused: &Refused) -> AwsError {
+    AwsError::new(AwsErrorKind::Other, "ListObjectsV2", endpoint, looping(endpoint, refused))
+        .on(format!("s3://{bucket}/{prefix}"))
+        .in_bucket(bucket)
+}
+
+/// Where a listing of `prefix` goes after a page whose next token is `next`: there, unless an
+/// earlier page of the same listing (as `guard` keeps them) gave it. Called before the page
+/// is used, so nothing of a looping answer is printed or kept.
+pub fn follow(
+    guard: &mut TokenGuard,
+    next: Option<String>,
+    endpoint: &str,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Option<String>, AwsError> {
+    match next {
+        Some(token) => match guard.follow(&token) {
+            Ok(()) => Ok(Some(token)),
+            Err(e) => Err(refused(endpoint, bucket, prefix, &e)),
+        },
+        None => Ok(None),
+    }
 }
 
 /// One page under `prefix`. With `delimiter` (`/`) it is one level, sub-prefixes apart;

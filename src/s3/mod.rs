@@ -4,6 +4,7 @@ pub mod find;
 pub mod list;
 pub mod object;
 pub mod region;
+pub mod token_guard;
 pub mod uri;
 pub mod walk;
 

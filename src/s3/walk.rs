@@ -19,7 +19,8 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-use super::list::{Object, Page, list_page};
+use super::list::{Object, Page, follow, list_page};
+use super::token_guard::TokenGuard;
 use crate::aws_error::AwsError;
 
 pub type Pages = mpsc::Receiver<Result<Vec<Object>, AwsError>>;
@@ -78,12 +79,14 @@ async fn flat(
     out: &mpsc::Sender<Result<Vec<Object>, AwsError>>,
 ) -> Result<(), AwsError> {
     let mut token = None;
+    let mut guard = TokenGuard::new();
     loop {
         let page = list_page(&target.client, &target.endpoint, &target.bucket, prefix, None, token.take()).await?;
+        let next = follow(&mut guard, page.next, &target.endpoint, &target.bucket, prefix)?;
         if !page.objects.is_empty() && out.send(Ok(page.objects)).await.is_err() {
             return Ok(());
         }
-        match page.next {
+        match next {
             Some(next) => token = Some(next),
             None => return Ok(()),
         }
@@ -140,8 +143,10 @@ impl Walk {
         permits: Arc<Semaphore>,
     ) -> Result<(), AwsError> {
         let (prefix, mut page) = self.descend(prefix).await?;
+        let mut guard = TokenGuard::new();
         loop {
-            let token = page.next.take();
+            let t = &self.target;
+            let token = follow(&mut guard, page.next.take(), &t.endpoint, &t.bucket, &prefix)?;
             for merged in merge(std::mem::take(&mut page)) {
                 let segment = match merged {
                     Merged::Objects(objects) => Segment::Objects(objects),

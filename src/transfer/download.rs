@@ -35,7 +35,8 @@ use super::progress::{BatchProgress, Cancel, FileProgress, Progress, Reporter};
 use super::renew::{self, Renewal, is_expired, is_transient, renewal_failed};
 use super::{FileResult, Skipped, Tally};
 use crate::aws_error::{AwsError, AwsErrorKind, timeout_message};
-use crate::s3::list::{Object, list_page};
+use crate::s3::list::{Object, follow, list_page};
+use crate::s3::token_guard::TokenGuard;
 
 /// Large enough that a fast link is not slowed by a system call per network chunk, small
 /// enough that memory stays flat however large the object.
@@ -709,6 +710,7 @@ async fn list_all(
 ) -> Result<Vec<Object>, TransferErrorKind> {
     let mut objects = Vec::new();
     let mut seen = HashSet::new();
+    let mut tokens = TokenGuard::new();
     let mut token = None;
     loop {
         let page = renew::renewing(opts.renewal.as_ref(), client, |client| {
@@ -721,13 +723,15 @@ async fn list_all(
             }
         })
         .await?;
+        let next = follow(&mut tokens, page.next, endpoint, bucket, prefix)
+            .map_err(|e| TransferErrorKind::Aws(Box::new(e)))?;
         for object in page.objects {
             // A page boundary repeated by a flaky endpoint must not download a key twice.
             if seen.insert(object.key.clone()) {
                 objects.push(object);
             }
         }
-        match page.next {
+        match next {
             Some(next) => token = Some(next),
             None => return Ok(objects),
         }

@@ -11,6 +11,7 @@ use aws_sdk_s3::types::EncodingType;
 
 use crate::aws_error::{AwsError, AwsErrorKind};
 use crate::s3::list::decode_key;
+use crate::s3::token_guard::TokenGuard;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
@@ -53,6 +54,7 @@ pub async fn list_versions_paged(
     let location = format!("s3://{bucket}/{key}");
     let mut versions = Vec::new();
     let mut markers: (Option<String>, Option<String>) = (None, None);
+    let mut guard = TokenGuard::new();
     loop {
         let out = client
             .list_object_versions()
@@ -106,12 +108,17 @@ pub async fn list_versions_paged(
         if next_key.as_deref() != Some(key) {
             break;
         }
-        let next = (next_key, out.next_version_id_marker().map(str::to_string));
-        if next == markers {
-            let message = "the listing did not advance (the endpoint repeated its markers)";
+        let next_version = out.next_version_id_marker().map(str::to_string);
+        // The key marker is `key` on every page that gets here, so the version-id marker
+        // alone says where the listing is.
+        if let Err(refused) = guard.follow(next_version.as_deref().unwrap_or_default()) {
+            let message = format!(
+                "the answer from {endpoint} is malformed: it has {}; s3lease stopped rather than loop over the same pages",
+                refused.what("version-id marker")
+            );
             return Err(AwsError::new(AwsErrorKind::Other, OP, endpoint, message).on(location).in_bucket(bucket));
         }
-        markers = next;
+        markers = (next_key, next_version);
     }
     // S3 lists a key's versions newest first but delete markers apart from them; merge.
     versions.sort_by(|a, b| b.is_latest.cmp(&a.is_latest).then(b.last_modified.cmp(&a.last_modified)));

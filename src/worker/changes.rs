@@ -7,10 +7,12 @@ use tokio::sync::mpsc;
 
 use super::jobs;
 use super::protocol::{DeleteSummary, DeleteWhat, Failure, RequestId, Response, TransferSummary};
+use crate::aws_error::AwsError;
 use crate::credentials::SessionManager;
 use crate::error::Error;
 use crate::s3::list;
 use crate::s3::region::Regions;
+use crate::s3::token_guard::TokenGuard;
 use crate::transfer::{self, Cancel, DirUploadOptions, UploadOptions};
 
 pub(super) struct UploadJob {
@@ -81,12 +83,15 @@ pub(super) async fn delete(
             DeleteWhat::Prefix(prefix) => {
                 let mut keys = Vec::new();
                 let mut token = None;
+                let mut tokens = TokenGuard::new();
+                let failed = |e: AwsError| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref()));
                 loop {
                     let page = list::list_page(&client, &endpoint, &bucket, &prefix, None, token.take())
                         .await
-                        .map_err(|e| Error::from(e.as_identity(&identity).by(session.info.arn.as_deref())))?;
+                        .map_err(failed)?;
+                    let next = list::follow(&mut tokens, page.next, &endpoint, &bucket, &prefix).map_err(failed)?;
                     keys.extend(page.objects.into_iter().map(|o| o.key));
-                    match page.next {
+                    match next {
                         Some(next) => token = Some(next),
                         None => break,
                     }

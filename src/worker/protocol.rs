@@ -408,7 +408,7 @@ impl From<&Error> for Failure {
                 AwsErrorKind::Network | AwsErrorKind::Timeout | AwsErrorKind::BadResponse => FailureKind::Network,
                 _ => FailureKind::Other,
             },
-            Error::Credentials { .. } | Error::Io { .. } => FailureKind::Other,
+            Error::Credentials { .. } | Error::Io { .. } | Error::Interrupted(_) => FailureKind::Other,
         };
         Failure { kind, message: e.to_string() }
     }

@@ -179,6 +179,20 @@ impl Tmux {
         self.wait_until(&format!("{needle:?}"), |s| s.contains(needle))
     }
 
+    /// Waits for `stty -a` (run by [`Tmux::start_then`]) after the exit and checks the terminal
+    /// is cooked again: line editing, echo, signals and output processing all on, as a fresh
+    /// pane has them.
+    pub fn assert_cooked_after_exit(&self) {
+        let all = self.wait_until_all("stty -a after the exit", |a| {
+            tty_flags_after_exit(a).iter().any(|t| t.trim_start_matches('-') == "iexten")
+        });
+        let flags = tty_flags_after_exit(&all);
+        for flag in ["icanon", "echo", "isig", "iexten", "icrnl", "ixon", "opost", "onlcr"] {
+            assert!(flags.contains(flag), "`{flag}` is on again after the exit; stty -a said:\n{all}");
+            assert!(!flags.contains(&format!("-{flag}")), "`-{flag}` after the exit (still raw); stty -a said:\n{all}");
+        }
+    }
+
     /// Waits for the program to exit and returns its exit status.
     pub fn wait_exit(&self) -> i32 {
         let start = Instant::now();
@@ -193,6 +207,12 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The tty flags `stty -a` printed after the program exited.
+fn tty_flags_after_exit(all: &str) -> std::collections::HashSet<String> {
+    let after = all.rsplit_once(EXIT_MARK).map_or("", |(_, rest)| rest);
+    after.split(|c: char| c.is_whitespace() || c == ';').filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
 
 /// The inside of the overlay whose top border carries `title` (` MFA code `), line by line:
