@@ -25,6 +25,7 @@ pub mod response_cap;
 pub mod runtime;
 pub mod s3;
 pub mod secret;
+pub mod signals;
 pub mod testbed;
 pub mod timefmt;
 pub mod transfer;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
             .map_err(|e| s3lease::error::Error::io("starting the async runtime", e))?;
-        runtime.block_on(s3lease::commands::run(cli))
+        runtime.block_on(async {
+            s3lease::signals::watch();
+            s3lease::commands::run(cli).await
+        })
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -55,14 +55,20 @@ impl Drop for TerminalGuard {
 /// inside a library might.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        restore_terminal();
-        // Still raw here only at the CLI's MFA prompt: the report starts below the prompt.
-        if terminal::is_raw_mode_enabled().unwrap_or(false) {
-            let _ = terminal::disable_raw_mode();
-            eprintln!();
-        }
+        give_terminal_back();
         eprintln!("{}", crate::panic_report::report(info));
     }));
+}
+
+/// Before s3lease ends abnormally (a panic, a signal): the UI's screen and raw mode undone, or
+/// the CLI's MFA prompt's raw mode, so that what is printed next starts on a line of its own.
+pub fn give_terminal_back() {
+    restore_terminal();
+    // Still raw here only at the CLI's MFA prompt: the report starts below the prompt.
+    if terminal::is_raw_mode_enabled().unwrap_or(false) {
+        let _ = terminal::disable_raw_mode();
+        eprintln!();
+    }
 }
 
 pub async fn run(manager: SessionManager, config: AppConfig) -> Result<()> {

@@ -88,6 +88,28 @@ fn ctrl_c_at_the_prompt_stops_with_nothing_sent_and_the_terminal_cooked() {
 }
 
 #[test]
+fn killed_at_the_prompt_it_gives_the_terminal_back_and_sends_nothing() {
+    let tb = testbed();
+    let proxy = Proxy::forwarding(tb.endpoint());
+    let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
+    let mut cmd = sb.command();
+    cmd.args(["whoami", "--identity", "alice-mfa"]);
+    let term = Tmux::start_then(&cmd, 120, 40, "stty -a; read -r _");
+    term.wait_for("MFA code for");
+    term.type_text("7305");
+    term.signal_program("TERM");
+    assert_eq!(term.wait_exit(), 143, "as a shell reports SIGTERM:\n{}", term.capture_all());
+    let screen = term.capture_all();
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "s3lease: stopped by SIGTERM"),
+        "says why, on a line of its own:\n{screen}"
+    );
+    assert_nowhere("7305", &screen);
+    assert_eq!(proxy.count_action("GetSessionToken"), 0, "no STS call");
+    term.assert_cooked_after_exit();
+}
+
+#[test]
 fn a_panic_at_the_prompt_gives_the_terminal_back_before_its_report() {
     let sb = Sandbox::new(testbed());
     let mut cmd = sb.command();

@@ -461,6 +461,24 @@ fn quitting_gives_the_terminal_back_as_it_was() {
     assert!(!all.contains("s3://") && !all.contains("● valid"), "the UI is not left on the normal screen:\n{all}");
 }
 
+#[test]
+fn killed_or_hung_up_it_gives_the_terminal_back_and_exits_as_killed() {
+    // SIGTERM is `kill`; SIGHUP a closed terminal window (tmux keeps the pane, so the screen
+    // can still be read).
+    for (signal, status) in [("TERM", 143), ("HUP", 129)] {
+        let sb = Sandbox::new(testbed());
+        let term = Tmux::start_then(&auditor(&sb, None), WIDTH, HEIGHT, AFTER);
+        let screen = wait_buckets(&term);
+        assert_eq!(term.display("#{alternate_on}"), "1", "the UI draws on the alternate screen:\n{screen}");
+        term.signal_program(signal);
+        assert_eq!(term.wait_exit(), status, "SIG{signal}: {}", term.capture_all());
+        assert_terminal_given_back(&term);
+        let all = term.capture_all();
+        assert!(all.contains(&format!("s3lease: stopped by SIG{signal}")), "says why it stopped:\n{all}");
+        assert!(!all.contains("● valid"), "the UI is not left on the normal screen:\n{all}");
+    }
+}
+
 /// A number standing alone in `text`: not part of a longer one (a timestamp, a port).
 fn has_number(text: &str, number: &str) -> bool {
     text.match_indices(number).any(|(at, _)| {

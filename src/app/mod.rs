@@ -331,4 +331,6 @@ fn entries_of(page: crate::s3::Page) -> (Vec<Entry>, Option<String>) {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

@@ -5,56 +5,15 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::listing::{LoadState, Location, SortKey};
-use super::session::{State, Thresholds};
+use super::session::State;
+use super::test_support::*;
 use super::*;
 use crate::app::IdentityChoice;
 use crate::credentials::SessionInfo;
-use crate::s3::{Bucket, Object, Page};
+use crate::s3::{Bucket, Page};
 use crate::worker::{Failure, FailureKind, Request, RequestId, Response};
 
 mod token_cycles;
-
-const T0: u64 = 1_800_000_000;
-
-fn at(secs: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
-}
-
-fn config(start: Location) -> AppConfig {
-    AppConfig {
-        identity: "auditor".into(),
-        kind: "assume-role",
-        keymap: crate::keymap::Keymap::defaults(),
-        thresholds: Thresholds { warn: Duration::from_secs(600), critical: Duration::from_secs(120) },
-        start,
-        mfa_code: None,
-        identities: Vec::new(),
-        refresh_before: Duration::from_secs(300),
-        auto_refresh: true,
-        allow_short_durations: false,
-        download_dir: std::path::PathBuf::from("/tmp/downloads"),
-        read_only: false,
-    }
-}
-
-fn app_at(start: Location) -> (App, Vec<Effect>) {
-    let (mut app, effects) = App::new(config(start), at(T0));
-    app.update(Msg::Resize { width: 100, height: 30 });
-    (app, effects)
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-/// The requests among `effects`.
-fn requests(effects: &[Effect]) -> Vec<&Request> {
-    effects.iter().filter_map(|e| if let Effect::Send(r) = e { Some(r) } else { None }).collect()
-}
 
 /// The id of the only listing request in `effects`, and its continuation token.
 fn list_request(effects: &[Effect]) -> (RequestId, Option<String>) {
@@ -75,10 +34,6 @@ fn cancelled(effects: &[Effect]) -> Vec<RequestId> {
         .into_iter()
         .filter_map(|r| if let Request::Cancel { id } = r { Some(*id) } else { None })
         .collect()
-}
-
-fn object(key: &str) -> Object {
-    Object { key: key.into(), size: 10, last_modified: Some(at(T0)), etag: None, storage_class: None }
 }
 
 fn page(prefixes: &[&str], keys: &[&str], next: Option<&str>) -> Page {

@@ -193,6 +193,21 @@ impl Tmux {
         }
     }
 
+    /// Sends `signal` (`TERM`, `HUP`...) to the program, as `kill` from another terminal would.
+    /// The pane's process is the shell that runs it and prints its status; the program is that
+    /// shell's child.
+    pub fn signal_program(&self, signal: &str) {
+        let shell: u32 = self.query("#{pane_pid}").parse().expect("tmux knows the pane's pid");
+        let children: Vec<u32> = std::fs::read_dir("/proc")
+            .expect("/proc")
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| parent_of(*pid) == Some(shell))
+            .collect();
+        assert_eq!(children.len(), 1, "the shell runs one program: {children:?}");
+        let status = Command::new("kill").args(["-s", signal, &children[0].to_string()]).status().expect("kill runs");
+        assert!(status.success(), "kill -s {signal} {}", children[0]);
+    }
+
     /// Waits for the program to exit and returns its exit status.
     pub fn wait_exit(&self) -> i32 {
         let start = Instant::now();
@@ -240,4 +255,10 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.command().arg("kill-server").output();
     }
+}
+
+/// A process's parent, from `/proc/PID/stat` (its fourth field, after the command in brackets).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
 }

@@ -1,51 +1,13 @@
 //! `F` with no terminal and no network: keys and worker answers in, state and requests out.
 
-use std::time::{Duration, SystemTime};
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
 use super::*;
+use crate::app::Msg;
 use crate::app::listing::Entry;
-use crate::app::session::Thresholds;
-use crate::app::{AppConfig, Msg};
+use crate::app::test_support::*;
 use crate::s3::Page;
 use crate::worker::{FailureKind, Response};
-
-fn at(secs: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
-}
-
-fn app_at(start: Location) -> (App, Vec<Effect>) {
-    let config = AppConfig {
-        identity: "auditor".into(),
-        kind: "assume-role",
-        keymap: crate::keymap::Keymap::defaults(),
-        thresholds: Thresholds { warn: Duration::from_secs(600), critical: Duration::from_secs(120) },
-        start,
-        mfa_code: None,
-        identities: Vec::new(),
-        refresh_before: Duration::from_secs(300),
-        auto_refresh: false,
-        allow_short_durations: false,
-        download_dir: std::path::PathBuf::from("/tmp/downloads"),
-        read_only: false,
-    };
-    let (mut app, effects) = App::new(config, at(1_800_000_000));
-    app.update(Msg::Resize { width: 100, height: 30 });
-    (app, effects)
-}
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn requests(effects: &[Effect]) -> Vec<&Request> {
-    effects.iter().filter_map(|e| if let Effect::Send(r) = e { Some(r) } else { None }).collect()
-}
 
 fn cancelled(effects: &[Effect]) -> Vec<RequestId> {
     requests(effects)
@@ -62,10 +24,6 @@ fn list_requests(effects: &[Effect]) -> Vec<(RequestId, String)> {
             _ => None,
         })
         .collect()
-}
-
-fn object(key: &str) -> Object {
-    Object { key: key.into(), size: 10, last_modified: Some(at(1)), etag: None, storage_class: None }
 }
 
 fn page(prefixes: &[&str], keys: &[&str]) -> Msg {
