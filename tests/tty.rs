@@ -1,7 +1,7 @@
 //! The CLI in a real terminal: the MFA prompt appears only there, a code typed at it works,
 //! and what is typed is never shown (as getpass and sudo read passwords): not while typing,
-//! not in an error. Every way out of the prompt (Enter, Ctrl-C, a panic) gives the terminal
-//! back cooked.
+//! not in an error. Every way out of the prompt (Enter, Ctrl-C, a panic, a signal) gives the
+//! terminal back cooked.
 
 mod common;
 use common::proxy::Proxy;
@@ -68,8 +68,9 @@ fn a_malformed_code_typed_at_the_prompt_is_refused_and_never_shown() {
     term.assert_cooked_after_exit();
 }
 
-#[test]
-fn ctrl_c_at_the_prompt_stops_with_nothing_sent_and_the_terminal_cooked() {
+/// `whoami` as alice-mfa behind a proxy that counts STS calls, at its prompt with `typed`
+/// typed but not sent. The sandbox is returned to live as long as the terminal.
+fn at_the_prompt_with(typed: &str) -> (Proxy, Sandbox, Tmux) {
     let tb = testbed();
     let proxy = Proxy::forwarding(tb.endpoint());
     let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
@@ -77,7 +78,13 @@ fn ctrl_c_at_the_prompt_stops_with_nothing_sent_and_the_terminal_cooked() {
     cmd.args(["whoami", "--identity", "alice-mfa"]);
     let term = Tmux::start_then(&cmd, 120, 40, "stty -a; read -r _");
     term.wait_for("MFA code for");
-    term.type_text("7305");
+    term.type_text(typed);
+    (proxy, sb, term)
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_stops_with_nothing_sent_and_the_terminal_cooked() {
+    let (proxy, _sb, term) = at_the_prompt_with("7305");
     term.send_keys(&["C-c"]);
     assert_eq!(term.wait_exit(), 130, "{}", term.capture_all());
     let screen = term.capture_all();
@@ -89,14 +96,7 @@ fn ctrl_c_at_the_prompt_stops_with_nothing_sent_and_the_terminal_cooked() {
 
 #[test]
 fn killed_at_the_prompt_it_gives_the_terminal_back_and_sends_nothing() {
-    let tb = testbed();
-    let proxy = Proxy::forwarding(tb.endpoint());
-    let sb = Sandbox::with_config(tb, &tb.config_toml().replace(tb.endpoint(), &proxy.url()));
-    let mut cmd = sb.command();
-    cmd.args(["whoami", "--identity", "alice-mfa"]);
-    let term = Tmux::start_then(&cmd, 120, 40, "stty -a; read -r _");
-    term.wait_for("MFA code for");
-    term.type_text("7305");
+    let (proxy, _sb, term) = at_the_prompt_with("7305");
     term.signal_program("TERM");
     assert_eq!(term.wait_exit(), 143, "as a shell reports SIGTERM:\n{}", term.capture_all());
     let screen = term.capture_all();
