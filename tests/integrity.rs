@@ -270,11 +270,45 @@ async fn flipped_bytes_of_the_right_length_are_caught() {
         .expect_err("a corrupt body is never saved");
         eprintln!("{key}: {err}");
         match (key, assert_clear_corrupt_error(&err, &proxy, key, &path)) {
-            (PLAIN, Mismatch::Md5 { expected, .. }) => assert_eq!(expected, md5_hex(&objects.plain)),
+            (PLAIN, Mismatch::Md5 { expected, .. }) => {
+                assert_eq!(expected, md5_hex(&objects.plain));
+                let message = err.to_string();
+                assert!(message.contains("set verify_md5 = false under [settings]"), "names the way out: {message}");
+            }
             // The SDK's checksum sees it first, as the body streams.
             (SHA256, Mismatch::Checksum(_)) => {}
             (key, other) => panic!("{key}: unexpected {other:?}"),
         }
+    }
+}
+
+/// For S3-compatible stores whose ETags are not MD5 digests: with `verify_md5 = false` the
+/// ETag is not taken for one, and the size is still checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_md5_checks_off_an_etag_is_not_taken_for_a_digest_and_the_size_still_is() {
+    let objects = objects().await;
+    // Bytes changed, length intact: what a store whose ETag is no MD5 looks like to the check.
+    let proxy = proxy_faulting(PLAIN, Action::Corrupt { at: vec![7] }, usize::MAX);
+    let (_dir, session) = admin_via(&proxy.url()).await;
+    let dest = tempfile::tempdir().unwrap();
+    let opts = DownloadOptions { ignore_md5: true, ..DownloadOptions::default() };
+    let path = dest.path().join(PLAIN);
+    let report = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, PLAIN, &path, &opts)
+        .await
+        .expect("saved: nothing it may check differs");
+    assert_eq!(report.verified, transfer::integrity::Check::Size);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), objects.plain.len() as u64);
+
+    let proxy = proxy_faulting(PLAIN, lying_length(), usize::MAX);
+    let (_dir, session) = admin_via(&proxy.url()).await;
+    let dest = tempfile::tempdir().unwrap();
+    let path = dest.path().join(PLAIN);
+    let err = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, PLAIN, &path, &opts)
+        .await
+        .expect_err("a short body is still caught");
+    match assert_clear_corrupt_error(&err, &proxy, PLAIN, &path) {
+        Mismatch::Size { expected, .. } => assert_eq!(expected, objects.plain.len() as u64),
+        other => panic!("caught by its size, not {other:?}"),
     }
 }
 

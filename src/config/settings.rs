@@ -32,6 +32,9 @@ pub struct Settings {
     pub read_timeout: Duration,
     /// How long opening a connection to an endpoint may take.
     pub connect_timeout: Duration,
+    /// Check a download's MD5 against a plain ETag. Off only for S3-compatible stores whose
+    /// ETags are not MD5 digests of the data (checksums and sizes are still checked).
+    pub verify_md5: bool,
 }
 
 /// More requests than this at once gain nothing on one link and only invite throttling.
@@ -66,6 +69,7 @@ impl Default for Settings {
             list_concurrency: 8,
             read_timeout: DEFAULT_READ_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            verify_md5: true,
         }
     }
 }
@@ -97,6 +101,7 @@ pub(crate) struct RawSettings {
     list_concurrency: Option<i64>,
     read_timeout: Option<HumanDuration>,
     connect_timeout: Option<HumanDuration>,
+    verify_md5: Option<bool>,
 }
 
 fn endpoint(key: &str, value: Option<String>) -> Result<Option<String>, (String, String)> {
@@ -165,6 +170,7 @@ impl RawSettings {
             list_concurrency: concurrency("list_concurrency", self.list_concurrency, d.list_concurrency)?,
             read_timeout: timeout("read_timeout", self.read_timeout, d.read_timeout)?,
             connect_timeout: timeout("connect_timeout", self.connect_timeout, d.connect_timeout)?,
+            verify_md5: self.verify_md5.unwrap_or(d.verify_md5),
         };
         if settings.critical_before > settings.warn_before {
             return Err((

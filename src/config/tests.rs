@@ -31,6 +31,7 @@ warn_before = "15m"
 critical_before = "1m30s"
 refresh_before = "900s"
 auto_refresh = false
+verify_md5 = false
 "#,
     )
     .unwrap();
@@ -43,6 +44,7 @@ auto_refresh = false
     assert_eq!(s.critical_before.as_secs(), 90);
     assert_eq!(s.refresh_before.as_secs(), 900);
     assert!(!s.auto_refresh);
+    assert!(!s.verify_md5);
     assert_eq!(s.read_timeout, crate::config::settings::DEFAULT_READ_TIMEOUT, "unset: the default");
 }
 
@@ -265,6 +267,7 @@ fn the_example_config_parses_and_documents_every_key() {
         "list_concurrency",
         "read_timeout",
         "connect_timeout",
+        "verify_md5",
         "profile",
         "source",
         "duration",

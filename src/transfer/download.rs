@@ -64,6 +64,8 @@ pub struct DownloadOptions {
     pub listed_size: Option<u64>,
     /// New credentials when S3 says the current ones expired; without it that fails the file.
     pub renewal: Option<Renewal>,
+    /// Do not check the file's MD5 against a plain ETag (`verify_md5 = false` in the settings).
+    pub ignore_md5: bool,
     pub progress: Reporter<Progress>,
     pub cancel: Cancel,
 }
@@ -284,7 +286,7 @@ impl Job<'_> {
             (None, None) => None,
         };
         let etag = out.e_tag().map(str::to_string);
-        let check = check_for(&out, range.is_none());
+        let check = check_for(&out, range.is_none(), !self.opts.ignore_md5);
         let mut md5 = match check {
             Check::Md5(_) => Some(Md5Sum::default()),
             _ => None,
@@ -538,6 +540,7 @@ pub struct PrefixDownloadOptions {
     pub keep_partial_for_resume: bool,
     pub resume: bool,
     pub renewal: Option<Renewal>,
+    pub ignore_md5: bool,
     pub progress: Reporter<BatchProgress>,
     /// Each file's own progress, for showing the files in flight.
     pub file_progress: Reporter<FileProgress>,
@@ -552,6 +555,7 @@ impl Default for PrefixDownloadOptions {
             keep_partial_for_resume: false,
             resume: false,
             renewal: None,
+            ignore_md5: false,
             progress: Reporter::none(),
             file_progress: Reporter::none(),
             cancel: Cancel::new(),
@@ -682,6 +686,7 @@ async fn run_batch(
                     version_id: None,
                     listed_size: Some(size),
                     renewal: opts.renewal.clone(),
+                    ignore_md5: opts.ignore_md5,
                     progress: per_file(&tally, &opts.file_progress, name.clone()),
                     cancel: opts.cancel.clone(),
                 };

@@ -87,12 +87,19 @@ impl fmt::Display for TransferErrorKind {
             TransferErrorKind::AlreadyExists => {
                 f.write_str("the file already exists; it is left untouched unless overwriting is allowed")
             }
-            TransferErrorKind::Corrupt { endpoint, mismatch } => write!(
-                f,
-                "GetObject from {endpoint} did not deliver the object: {mismatch}. Downloaded twice from the \
-                 start, both times wrong; the file was discarded. Try again; if it persists, {endpoint} or \
-                 something on the way to it (a proxy) is corrupting data"
-            ),
+            TransferErrorKind::Corrupt { endpoint, mismatch } => {
+                write!(
+                    f,
+                    "GetObject from {endpoint} did not deliver the object: {mismatch}. Downloaded twice from the \
+                     start, both times wrong; the file was discarded. Try again; if it persists, {endpoint} or \
+                     something on the way to it (a proxy) is corrupting data"
+                )?;
+                if matches!(mismatch, Mismatch::Md5 { .. }) {
+                    // Some S3-compatible stores send 32 hex digits that are not the data's MD5.
+                    write!(f, ", or its ETags are not MD5 digests: then set verify_md5 = false under [settings]")?;
+                }
+                Ok(())
+            }
             TransferErrorKind::UnsafeKey(reason) => write!(f, "no safe local file name for this key: {reason}"),
             TransferErrorKind::BadPath(reason) => f.write_str(reason),
         }

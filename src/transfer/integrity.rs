@@ -60,9 +60,13 @@ pub enum Check {
 
 /// The check that applies to `out`, the answer to a GET sent with checksums asked for
 /// (`checksum_mode`) when `whole` (no Range): S3 sends no checksum for part of an object.
-pub fn check_for(out: &GetObjectOutput, whole: bool) -> Check {
+/// Without `md5` (the `verify_md5` setting off) an ETag is not taken for a digest.
+pub fn check_for(out: &GetObjectOutput, whole: bool, md5: bool) -> Check {
     if whole && sdk_validates(out) {
         return Check::Checksum;
+    }
+    if !md5 {
+        return Check::Size;
     }
     let etag = out.e_tag().unwrap_or_default();
     match etag_md5(etag, out.server_side_encryption(), out.sse_customer_algorithm()) {

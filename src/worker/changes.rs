@@ -35,7 +35,7 @@ pub(super) async fn upload(
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
-    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency } = prepared;
+    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency, .. } = prepared;
     let result = if job.source.is_dir() {
         let opts = DirUploadOptions {
             concurrency,

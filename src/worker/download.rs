@@ -36,11 +36,12 @@ pub(super) async fn run(
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
-    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency } = prepared;
+    let jobs::Prepared { client, endpoint, renewal, progress, file_progress, concurrency, ignore_md5 } = prepared;
     let batch = PrefixDownloadOptions {
         concurrency,
         overwrite: job.overwrite,
         renewal: Some(renewal.clone()),
+        ignore_md5,
         progress: progress.clone(),
         file_progress,
         cancel: job.cancel.clone(),
@@ -59,6 +60,7 @@ pub(super) async fn run(
                 overwrite: job.overwrite,
                 version_id: version_id.clone(),
                 renewal: Some(renewal),
+                ignore_md5,
                 progress: jobs::one_file(progress),
                 cancel: job.cancel.clone(),
                 ..DownloadOptions::default()

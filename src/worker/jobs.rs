@@ -26,6 +26,8 @@ pub(super) struct Prepared {
     /// Each file of a batch; the panel shows the ones in flight.
     pub file_progress: Reporter<FileProgress>,
     pub concurrency: usize,
+    /// `verify_md5 = false` in the settings.
+    pub ignore_md5: bool,
 }
 
 /// Reporters that forward progress to the app: the batch totals with the files in flight,
@@ -71,7 +73,11 @@ pub(super) async fn prepare(
         .await
         .map_err(|e| Response::TransferDone { id, result: Err(Failure::from(&e)) })?;
     let client = regions.client_for(&session, bucket).await;
-    let concurrency = sessions.lock().await.catalog().settings.transfer_concurrency;
+    let (concurrency, ignore_md5) = {
+        let sessions = sessions.lock().await;
+        let settings = &sessions.catalog().settings;
+        (settings.transfer_concurrency, !settings.verify_md5)
+    };
     let (progress, file_progress) = throttled(id, responses);
     Ok(Prepared {
         client,
@@ -80,6 +86,7 @@ pub(super) async fn prepare(
         progress,
         file_progress,
         concurrency,
+        ignore_md5,
     })
 }
 
