@@ -5,15 +5,15 @@
 mod changes;
 mod download;
 mod find;
+mod in_flight;
 mod jobs;
 mod protocol;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc};
-use tokio::task::{AbortHandle, JoinSet};
 
+use self::in_flight::InFlight;
 pub use self::protocol::{
     DeleteSummary, DeleteWhat, DownloadWhat, Failure, FailureKind, FoundBatch, Presigned, Request, RequestId, Response,
     TransferSummary,
@@ -48,57 +48,33 @@ async fn run(
     mut requests: mpsc::UnboundedReceiver<Request>,
     responses: mpsc::UnboundedSender<Response>,
 ) {
-    let mut tasks: JoinSet<RequestId> = JoinSet::new();
-    let mut running: HashMap<RequestId, AbortHandle> = HashMap::new();
-    let mut transfers: HashMap<RequestId, crate::transfer::Cancel> = HashMap::new();
+    let mut in_flight = InFlight::default();
     loop {
         tokio::select! {
             request = requests.recv() => {
                 let Some(request) = request else { break };
                 tracing::debug!(?request, "worker request");
                 if let Request::Cancel { id } = request {
-                    // A transfer is asked to stop, so it removes its partial files; anything
-                    // else is simply aborted.
-                    match transfers.remove(&id) {
-                        Some(cancel) => cancel.cancel(),
-                        None => {
-                            if let Some(handle) = running.remove(&id) {
-                                handle.abort();
-                            }
-                        }
-                    }
+                    in_flight.cancel(id);
                     continue;
                 }
                 if let Request::Upload { id, identity, bucket, prefix, source } = request {
                     let cancel = crate::transfer::Cancel::new();
-                    transfers.insert(id, cancel.clone());
-                    let job = changes::UploadJob { id, identity, bucket, prefix, source, cancel };
-                    let (sessions, regions, responses) = (sessions.clone(), regions.clone(), responses.clone());
-                    let handle = tasks.spawn(async move {
-                        let done = changes::upload(sessions, regions, job, responses.clone()).await;
-                        let _ = responses.send(done);
-                        id
-                    });
-                    running.insert(id, handle);
+                    let job = changes::UploadJob { id, identity, bucket, prefix, source, cancel: cancel.clone() };
+                    let work = changes::upload(sessions.clone(), regions.clone(), job, responses.clone());
+                    in_flight.spawn_transfer(id, cancel, work, responses.clone());
                     continue;
                 }
                 if let Request::Download { id, identity, bucket, what, dest_dir, overwrite } = request {
                     let cancel = crate::transfer::Cancel::new();
-                    transfers.insert(id, cancel.clone());
-                    let job = download::Job { id, identity, bucket, what, dest_dir, overwrite, cancel };
-                    let (sessions, regions, responses) = (sessions.clone(), regions.clone(), responses.clone());
-                    let handle = tasks.spawn(async move {
-                        let done = download::run(sessions, regions, job, responses.clone()).await;
-                        let _ = responses.send(done);
-                        id
-                    });
-                    running.insert(id, handle);
+                    let job = download::Job { id, identity, bucket, what, dest_dir, overwrite, cancel: cancel.clone() };
+                    let work = download::run(sessions.clone(), regions.clone(), job, responses.clone());
+                    in_flight.spawn_transfer(id, cancel, work, responses.clone());
                     continue;
                 }
                 if let Request::Find { id, identity, bucket, prefix, needle, limit } = request {
                     let job = find::Job { id, identity, bucket, prefix, needle, limit };
-                    let handle = tasks.spawn(find::run(sessions.clone(), regions.clone(), job, responses.clone()));
-                    running.insert(id, handle);
+                    in_flight.spawn(id, find::run(sessions.clone(), regions.clone(), job, responses.clone()));
                     continue;
                 }
                 // Added here, in order, so requests that use the new identity find it.
@@ -108,18 +84,12 @@ async fn run(
                     continue;
                 }
                 let id = request.id();
-                let handle = tasks.spawn(serve(sessions.clone(), regions.clone(), request, responses.clone()));
-                running.insert(id, handle);
+                in_flight.spawn(id, serve(sessions.clone(), regions.clone(), request, responses.clone()));
             }
-            Some(done) = tasks.join_next() => {
-                if let Ok(id) = done {
-                    running.remove(&id);
-                    transfers.remove(&id);
-                }
-            }
+            Some(()) = in_flight.join_next() => {}
         }
     }
-    tasks.shutdown().await;
+    in_flight.shutdown().await;
 }
 
 /// A running session for `identity`, started if needed (which may ask for MFA via `NeedsMfa`).
