@@ -122,22 +122,40 @@ fn ls_recursive_stops_with_a_clear_error_when_a_fault_persists() {
     }
 }
 
+/// `ls --recursive` running through a proxy that holds its second page until `gate` is
+/// released.
+struct HeldListing {
+    proxy: Proxy,
+    gate: Gate,
+    child: std::process::Child,
+    /// Keeps the config the child reads alive.
+    _sandbox: Sandbox,
+}
+
+impl HeldListing {
+    /// Started, and waiting at its second page.
+    fn start() -> HeldListing {
+        let gate = Gate::new();
+        let held = gate.clone();
+        let proxy = Proxy::start(testbed().endpoint(), move |r: &RequestHead| {
+            if continuation_page(r) && !held.is_released() { Action::hold(&held) } else { Action::Forward }
+        });
+        let sandbox = sandbox_via(&proxy);
+        let child = sandbox
+            .command()
+            .args(LS)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run s3lease");
+        assert!(gate.wait_held(1, Duration::from_secs(60)), "the listing reached its second page");
+        HeldListing { proxy, gate, child, _sandbox: sandbox }
+    }
+}
+
 #[test]
 fn ls_recursive_survives_the_server_going_away_and_coming_back_mid_listing() {
-    let gate = Gate::new();
-    let held = gate.clone();
-    let proxy = Proxy::start(testbed().endpoint(), move |r: &RequestHead| {
-        if continuation_page(r) && !held.is_released() { Action::hold(&held) } else { Action::Forward }
-    });
-    let sb = sandbox_via(&proxy);
-    let child = sb
-        .command()
-        .args(LS)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run s3lease");
-    assert!(gate.wait_held(1, Duration::from_secs(60)), "the listing reached its second page");
+    let HeldListing { proxy, gate, child, _sandbox } = HeldListing::start();
     // Killed mid-listing: the page in flight is cut, then connections are refused...
     proxy.go_down();
     let cut = proxy.requests().into_iter().find(|s| continuation_page(&s.request)).expect("a second page");
@@ -157,24 +175,8 @@ fn ls_recursive_survives_the_server_going_away_and_coming_back_mid_listing() {
 
 #[test]
 fn ls_recursive_says_which_server_is_gone_when_it_stays_away() {
-    let gate = Gate::new();
-    let held = gate.clone();
-    let proxy =
-        Proxy::start(
-            testbed().endpoint(),
-            move |r: &RequestHead| {
-                if continuation_page(r) { Action::hold(&held) } else { Action::Forward }
-            },
-        );
-    let sb = sandbox_via(&proxy);
-    let child = sb
-        .command()
-        .args(LS)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run s3lease");
-    assert!(gate.wait_held(1, Duration::from_secs(60)), "the listing reached its second page");
+    // The gate stays shut: the held page is only ever cut.
+    let HeldListing { proxy, child, _sandbox, .. } = HeldListing::start();
     proxy.go_down();
     let out = child.wait_with_output().expect("s3lease ran");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -40,11 +40,7 @@ async fn results(handle: &mut WorkerHandle, id: u64) -> (FoundBatch, Result<(), 
     let mut total = FoundBatch::default();
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
-        let response = tokio::time::timeout_at(deadline, handle.responses.recv())
-            .await
-            .unwrap_or_else(|_| panic!("find {id} did not end within {DEADLINE:?}"))
-            .expect("the worker stopped answering");
-        match response {
+        match next_response(handle, deadline, || format!("find {id} did not end within {DEADLINE:?}")).await {
             Response::Found { id: got, batch } if got == RequestId(id) => {
                 assert!(batch.scanned > 0, "a batch says how far the find has got");
                 total.matches.extend(batch.matches);
@@ -124,13 +120,7 @@ async fn past_the_limit_matches_are_counted_not_sent() {
 async fn cancel_stops_the_listing_and_nothing_more_comes() {
     let tb = testbed();
     let gate = Gate::new();
-    let hold = gate.clone();
-    let proxy = Proxy::start(
-        tb.endpoint(),
-        move |r: &RequestHead| {
-            if r.is_list_objects_v2() { Action::hold(&hold) } else { Action::Forward }
-        },
-    );
+    let proxy = holding_listings(tb.endpoint(), &gate);
     let (_dir, mut handle) = start_worker(tb, &proxy.url(), "").await;
     handle.requests.send(find(1, "demo-data", "", "a", 100_000)).unwrap();
     assert!(tokio::task::block_in_place(|| gate.wait_held(1, DEADLINE)), "the find started listing");

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,7 +22,8 @@ use common::*;
 use s3lease::credentials::Session;
 use s3lease::credentials::mfa::GivenCode;
 use s3lease::transfer::{
-    self, Check, DownloadOptions, Mismatch, PrefixDownloadOptions, TransferErrorKind, partial_etag_path, partial_path,
+    self, Check, DownloadOptions, DownloadReport, Mismatch, PrefixDownloadOptions, TransferError, TransferErrorKind,
+    partial_etag_path, partial_path,
 };
 use tokio::sync::OnceCell;
 
@@ -118,6 +119,33 @@ fn proxy_faulting(key: &'static str, fault: Action, times: usize) -> Proxy {
     })
 }
 
+/// An admin session whose calls go through `proxy`, and an empty directory to download into.
+struct Setup {
+    proxy: Proxy,
+    session: Arc<Session>,
+    dest: tempfile::TempDir,
+    /// Keeps the admin's profile files alive.
+    _profiles: tempfile::TempDir,
+}
+
+impl Setup {
+    async fn via(proxy: Proxy) -> Setup {
+        let (_profiles, session) = admin_via(&proxy.url()).await;
+        Setup { proxy, session, dest: tempfile::tempdir().unwrap(), _profiles }
+    }
+
+    /// Where `download` saves `key`.
+    fn path(&self, key: &str) -> PathBuf {
+        self.dest.path().join(key)
+    }
+
+    /// `key` of the test's bucket, downloaded through the proxy to `self.path(key)`.
+    async fn download(&self, key: &str, opts: &DownloadOptions) -> Result<DownloadReport, TransferError> {
+        let bucket = &objects().await.bucket;
+        transfer::download_object(&self.session.s3, &self.proxy.url(), bucket, key, &self.path(key), opts).await
+    }
+}
+
 /// The GETs of `key` the proxy saw, by their `Range` header ("whole" without one).
 fn gets(proxy: &Proxy, key: &str) -> Vec<String> {
     proxy
@@ -175,31 +203,19 @@ fn assert_clear_corrupt_error(err: &transfer::TransferError, proxy: &Proxy, key:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_object_kind_downloads_whole_and_is_checked_the_way_that_fits_it() {
     let objects = objects().await;
-    let proxy = Proxy::forwarding(testbed().endpoint());
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
+    let fx = Setup::via(Proxy::forwarding(testbed().endpoint())).await;
     for (key, bytes, check) in [
         (PLAIN, &objects.plain, Check::Md5(md5_hex(&objects.plain))),
         (SHA256, &objects.sha256, Check::Checksum),
         (MULTIPART, &objects.multipart, Check::Size),
     ] {
-        let path = dest.path().join(key);
-        let report = transfer::download_object(
-            &session.s3,
-            &proxy.url(),
-            &objects.bucket,
-            key,
-            &path,
-            &DownloadOptions::default(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        let report = fx.download(key, &DownloadOptions::default()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(report.verified, check, "{key}");
-        assert!(std::fs::read(&path).unwrap() == *bytes, "{key}: byte for byte");
-        assert_eq!(gets(&proxy, key), ["whole"], "{key}: one GET");
+        assert!(std::fs::read(fx.path(key)).unwrap() == *bytes, "{key}: byte for byte");
+        assert_eq!(gets(&fx.proxy, key), ["whole"], "{key}: one GET");
     }
     // Only the multipart object, which nothing else vouches for, needed its size from S3.
-    let heads: Vec<_> = proxy.requests().into_iter().filter(|s| s.method == "HEAD").map(|s| s.target).collect();
+    let heads: Vec<_> = fx.proxy.requests().into_iter().filter(|s| s.method == "HEAD").map(|s| s.target).collect();
     assert_eq!(heads.len(), 1, "{heads:?}");
     assert!(heads[0].ends_with(MULTIPART), "{heads:?}");
 }
@@ -209,28 +225,18 @@ async fn a_lying_content_length_is_caught_downloaded_again_and_reported_if_it_pe
     let objects = objects().await;
     for (key, bytes) in [(PLAIN, &objects.plain), (SHA256, &objects.sha256), (MULTIPART, &objects.multipart)] {
         // Once: the second download, from the start, is whole.
-        let proxy = proxy_faulting(key, lying_length(), 1);
-        let (_dir, session) = admin_via(&proxy.url()).await;
-        let dest = tempfile::tempdir().unwrap();
-        let path = dest.path().join(key);
+        let fx = Setup::via(proxy_faulting(key, lying_length(), 1)).await;
         let opts = DownloadOptions::default();
-        let report = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, key, &path, &opts)
-            .await
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let report = fx.download(key, &opts).await.unwrap_or_else(|e| panic!("{key}: {e}"));
         assert_eq!(report.resumed_from, 0, "{key}");
-        assert!(std::fs::read(&path).unwrap() == *bytes, "{key}: byte for byte");
-        assert_eq!(gets(&proxy, key), ["whole", "whole"], "{key}: downloaded again from the start");
-        assert_eq!(files_in(dest.path()), [key], "{key}: no partial left");
+        assert!(std::fs::read(fx.path(key)).unwrap() == *bytes, "{key}: byte for byte");
+        assert_eq!(gets(&fx.proxy, key), ["whole", "whole"], "{key}: downloaded again from the start");
+        assert_eq!(files_in(fx.dest.path()), [key], "{key}: no partial left");
 
         // Always: an error, and nothing saved.
-        let proxy = proxy_faulting(key, lying_length(), usize::MAX);
-        let (_dir, session) = admin_via(&proxy.url()).await;
-        let dest = tempfile::tempdir().unwrap();
-        let path = dest.path().join(key);
-        let err = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, key, &path, &opts)
-            .await
-            .expect_err("a short body is never saved");
-        let mismatch = assert_clear_corrupt_error(&err, &proxy, key, &path);
+        let fx = Setup::via(proxy_faulting(key, lying_length(), usize::MAX)).await;
+        let err = fx.download(key, &opts).await.expect_err("a short body is never saved");
+        let mismatch = assert_clear_corrupt_error(&err, &fx.proxy, key, &fx.path(key));
         eprintln!("{key}: {err}");
         let short = (bytes.len() as f64 * 0.3) as u64;
         match (key, mismatch) {
@@ -244,7 +250,7 @@ async fn a_lying_content_length_is_caught_downloaded_again_and_reported_if_it_pe
             }
             (key, other) => panic!("{key}: unexpected {other:?}"),
         }
-        assert_eq!(gets(&proxy, key), ["whole", "whole"], "{key}: tried twice from the start, no more");
+        assert_eq!(gets(&fx.proxy, key), ["whole", "whole"], "{key}: tried twice from the start, no more");
     }
 }
 
@@ -254,22 +260,10 @@ async fn flipped_bytes_of_the_right_length_are_caught() {
     // A byte early, one in the middle, the last: the length stays right.
     let flip = || Action::Corrupt { at: vec![7, 150_000, usize::MAX] };
     for key in [PLAIN, SHA256] {
-        let proxy = proxy_faulting(key, flip(), usize::MAX);
-        let (_dir, session) = admin_via(&proxy.url()).await;
-        let dest = tempfile::tempdir().unwrap();
-        let path = dest.path().join(key);
-        let err = transfer::download_object(
-            &session.s3,
-            &proxy.url(),
-            &objects.bucket,
-            key,
-            &path,
-            &DownloadOptions::default(),
-        )
-        .await
-        .expect_err("a corrupt body is never saved");
+        let fx = Setup::via(proxy_faulting(key, flip(), usize::MAX)).await;
+        let err = fx.download(key, &DownloadOptions::default()).await.expect_err("a corrupt body is never saved");
         eprintln!("{key}: {err}");
-        match (key, assert_clear_corrupt_error(&err, &proxy, key, &path)) {
+        match (key, assert_clear_corrupt_error(&err, &fx.proxy, key, &fx.path(key))) {
             (PLAIN, Mismatch::Md5 { expected, .. }) => {
                 assert_eq!(expected, md5_hex(&objects.plain));
                 let message = err.to_string();
@@ -288,25 +282,15 @@ async fn flipped_bytes_of_the_right_length_are_caught() {
 async fn with_md5_checks_off_an_etag_is_not_taken_for_a_digest_and_the_size_still_is() {
     let objects = objects().await;
     // Bytes changed, length intact: what a store whose ETag is no MD5 looks like to the check.
-    let proxy = proxy_faulting(PLAIN, Action::Corrupt { at: vec![7] }, usize::MAX);
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
+    let fx = Setup::via(proxy_faulting(PLAIN, Action::Corrupt { at: vec![7] }, usize::MAX)).await;
     let opts = DownloadOptions { ignore_md5: true, ..DownloadOptions::default() };
-    let path = dest.path().join(PLAIN);
-    let report = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, PLAIN, &path, &opts)
-        .await
-        .expect("saved: nothing it may check differs");
+    let report = fx.download(PLAIN, &opts).await.expect("saved: nothing it may check differs");
     assert_eq!(report.verified, transfer::integrity::Check::Size);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), objects.plain.len() as u64);
+    assert_eq!(std::fs::metadata(fx.path(PLAIN)).unwrap().len(), objects.plain.len() as u64);
 
-    let proxy = proxy_faulting(PLAIN, lying_length(), usize::MAX);
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
-    let path = dest.path().join(PLAIN);
-    let err = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, PLAIN, &path, &opts)
-        .await
-        .expect_err("a short body is still caught");
-    match assert_clear_corrupt_error(&err, &proxy, PLAIN, &path) {
+    let fx = Setup::via(proxy_faulting(PLAIN, lying_length(), usize::MAX)).await;
+    let err = fx.download(PLAIN, &opts).await.expect_err("a short body is still caught");
+    match assert_clear_corrupt_error(&err, &fx.proxy, PLAIN, &fx.path(PLAIN)) {
         Mismatch::Size { expected, .. } => assert_eq!(expected, objects.plain.len() as u64),
         other => panic!("caught by its size, not {other:?}"),
     }
@@ -317,38 +301,28 @@ async fn a_resumed_download_is_checked_over_the_whole_file() {
     let objects = objects().await;
     let key = PLAIN;
     // Cut after 100,000 bytes once: the rest comes as a range, and the MD5 covers both.
-    let proxy = proxy_faulting(key, Action::Truncate { keep: 100_000 }, 1);
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
-    let path = dest.path().join(key);
-    let report =
-        transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, key, &path, &DownloadOptions::default())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    let fx = Setup::via(proxy_faulting(key, Action::Truncate { keep: 100_000 }, 1)).await;
+    let report = fx.download(key, &DownloadOptions::default()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.resumed_from, 100_000);
     assert_eq!(report.verified, Check::Md5(md5_hex(&objects.plain)));
-    assert!(std::fs::read(&path).unwrap() == objects.plain, "byte for byte");
-    assert_eq!(gets(&proxy, key), ["whole", "bytes=100000-"]);
+    assert!(std::fs::read(fx.path(key)).unwrap() == objects.plain, "byte for byte");
+    assert_eq!(gets(&fx.proxy, key), ["whole", "bytes=100000-"]);
 
     // A partial file on disk with a wrong byte, recorded as this very object: the resumed
     // download's digest covers it, fails, and the file is downloaded again from the start.
-    let proxy = Proxy::forwarding(testbed().endpoint());
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
-    let path = dest.path().join(key);
+    let fx = Setup::via(Proxy::forwarding(testbed().endpoint())).await;
+    let path = fx.path(key);
     let mut stale = objects.plain[..120_000].to_vec();
     stale[5] ^= 0xFF;
     std::fs::write(partial_path(&path).unwrap(), &stale).unwrap();
     let etag = format!("\"{}\"", md5_hex(&objects.plain));
     std::fs::write(partial_etag_path(&path).unwrap(), &etag).unwrap();
     let opts = DownloadOptions { resume: true, ..DownloadOptions::default() };
-    let report = transfer::download_object(&session.s3, &proxy.url(), &objects.bucket, key, &path, &opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(gets(&proxy, key), ["bytes=120000-", "whole"], "resumed, found wrong, downloaded again");
+    let report = fx.download(key, &opts).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(gets(&fx.proxy, key), ["bytes=120000-", "whole"], "resumed, found wrong, downloaded again");
     assert_eq!(report.resumed_from, 0, "the second download started from nothing");
     assert!(std::fs::read(&path).unwrap() == objects.plain, "byte for byte");
-    assert_eq!(files_in(dest.path()), [key], "no partial left");
+    assert_eq!(files_in(fx.dest.path()), [key], "no partial left");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -357,37 +331,33 @@ async fn downloads_of_many_objects_check_each_against_its_listed_size() {
     let listed =
         vec![(PLAIN.to_string(), objects.plain.len() as u64), (MULTIPART.to_string(), objects.multipart.len() as u64)];
     // The multipart object comes short every time; the plain one is left alone.
-    let proxy = proxy_faulting(MULTIPART, lying_length(), usize::MAX);
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
+    let fx = Setup::via(proxy_faulting(MULTIPART, lying_length(), usize::MAX)).await;
+    let opts = PrefixDownloadOptions::default();
     let report = transfer::download_objects(
-        &session.s3,
-        &proxy.url(),
+        &fx.session.s3,
+        &fx.proxy.url(),
         &objects.bucket,
         listed.clone(),
-        dest.path(),
-        &PrefixDownloadOptions::default(),
+        fx.dest.path(),
+        &opts,
     )
     .await;
     // In key order: multipart.bin, plain.bin.
     assert_eq!(report.files.len(), 2);
     assert!(report.files[1].result.is_ok(), "{:?}", report.files[1]);
     let err = report.files[0].result.as_ref().expect_err("the short multipart object fails");
-    let path = dest.path().join(MULTIPART);
     let message = err.to_string();
     assert!(message.contains(&format!("s3://{}/{MULTIPART}", objects.bucket)), "{message}");
-    assert!(message.contains(&proxy.url()) && message.contains("corrupting data"), "{message}");
-    assert!(!path.exists(), "nothing saved: {message}");
-    assert_eq!(files_in(dest.path()), [PLAIN], "only the whole file, no partial");
+    assert!(message.contains(&fx.proxy.url()) && message.contains("corrupting data"), "{message}");
+    assert!(!fx.path(MULTIPART).exists(), "nothing saved: {message}");
+    assert_eq!(files_in(fx.dest.path()), [PLAIN], "only the whole file, no partial");
 
     // With nothing in the way, the listed size vouches for the multipart object: no HeadObject.
-    let proxy = Proxy::forwarding(testbed().endpoint());
-    let (_dir, session) = admin_via(&proxy.url()).await;
-    let dest = tempfile::tempdir().unwrap();
-    let opts = PrefixDownloadOptions::default();
+    let fx = Setup::via(Proxy::forwarding(testbed().endpoint())).await;
     let report =
-        transfer::download_objects(&session.s3, &proxy.url(), &objects.bucket, listed, dest.path(), &opts).await;
+        transfer::download_objects(&fx.session.s3, &fx.proxy.url(), &objects.bucket, listed, fx.dest.path(), &opts)
+            .await;
     assert_eq!(report.failures().count(), 0, "{report:?}");
-    assert!(std::fs::read(dest.path().join(MULTIPART)).unwrap() == objects.multipart, "byte for byte");
-    assert!(proxy.requests().iter().all(|s| s.method != "HEAD"), "the listing's size sufficed");
+    assert!(std::fs::read(fx.path(MULTIPART)).unwrap() == objects.multipart, "byte for byte");
+    assert!(fx.proxy.requests().iter().all(|s| s.method != "HEAD"), "the listing's size sufficed");
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::proxy::{Action, Canned, Gate, Outcome, Proxy, RequestHead};
-use common::session_manager;
+use common::{holding_listings, next_response, session_manager};
 use s3lease::testbed::{Seed, Testbed};
 use s3lease::worker::{self, Failure, FailureKind, Request, RequestId, Response, WorkerHandle};
 use zeroize::Zeroizing;
@@ -44,10 +44,8 @@ fn send(handle: &WorkerHandle, request: Request) {
 async fn response_to(handle: &mut WorkerHandle, id: u64, others: &mut Vec<Response>) -> Response {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
-        let received = tokio::time::timeout_at(deadline, handle.responses.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no response to request {id} within {DEADLINE:?}; others: {others:#?}"))
-            .expect("the worker stopped answering");
+        let timed_out = || format!("no response to request {id} within {DEADLINE:?}; others: {others:#?}");
+        let received = next_response(handle, deadline, timed_out).await;
         match received.id() {
             Some(got) if got == RequestId(id) => return received,
             Some(_) => others.push(received),
@@ -148,13 +146,7 @@ async fn start_session_asks_for_mfa_then_accepts_the_code() {
 async fn cancel_aborts_a_request_in_flight() {
     let tb = common::testbed();
     let gate = Gate::new();
-    let hold = gate.clone();
-    let proxy = Proxy::start(
-        tb.endpoint(),
-        move |r: &RequestHead| {
-            if r.is_list_objects_v2() { Action::hold(&hold) } else { Action::Forward }
-        },
-    );
+    let proxy = holding_listings(tb.endpoint(), &gate);
     let (_dir, mut handle) = start_worker(tb, &proxy.url()).await;
     let mut others = Vec::new();
 

@@ -169,16 +169,35 @@ pub async fn session_manager(
     (dir, s3lease::credentials::SessionManager::new(catalog, aws))
 }
 
+/// A proxy in front of `upstream` that holds every ListObjectsV2 on `gate` until it is
+/// released.
+pub fn holding_listings(upstream: &str, gate: &proxy::Gate) -> proxy::Proxy {
+    let hold = gate.clone();
+    proxy::Proxy::start(upstream, move |r: &proxy::RequestHead| {
+        if r.is_list_objects_v2() { proxy::Action::hold(&hold) } else { proxy::Action::Forward }
+    })
+}
+
+/// The worker's next response, whatever it answers; panics with `timed_out()` if none has
+/// come by `deadline`.
+pub async fn next_response(
+    worker: &mut s3lease::worker::WorkerHandle,
+    deadline: tokio::time::Instant,
+    timed_out: impl FnOnce() -> String,
+) -> s3lease::worker::Response {
+    tokio::time::timeout_at(deadline, worker.responses.recv())
+        .await
+        .unwrap_or_else(|_| panic!("{}", timed_out()))
+        .expect("the worker stopped answering")
+}
+
 /// The worker's answer to request `id`, passing over unasked session updates, progress
 /// reports and answers to other requests.
 pub async fn answer(worker: &mut s3lease::worker::WorkerHandle, id: u64) -> s3lease::worker::Response {
     use s3lease::worker::{RequestId, Response};
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let response = tokio::time::timeout_at(deadline, worker.responses.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no answer to request {id} within 60 s"))
-            .expect("the worker stopped answering");
+        let response = next_response(worker, deadline, || format!("no answer to request {id} within 60 s")).await;
         if response.id() == Some(RequestId(id)) && !matches!(response, Response::TransferProgress { .. }) {
             return response;
         }
